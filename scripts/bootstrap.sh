@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything the project needs into the project folder; fast when already done.
+#   scripts/bootstrap.sh run   -> Python packages + bun
+#   scripts/bootstrap.sh test  -> the same, plus the dev tools and Debian's Chromium
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want="${1:-run}"
+PY="${PYTHON:-python3}"
+
+# Python 3.11+ virtual environment with the project's pinned packages.
+if [ ! -x .venv/bin/python ]; then
+  echo "==> Создаю виртуальное окружение .venv"
+  "$PY" -m venv .venv
+fi
+extras="."
+[ "$want" = "test" ] && extras=".[dev]"
+stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-${want}"
+if [ ! -f "$stamp" ] && { [ "$want" = "test" ] || [ ! -f ".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)-test" ]; }; then
+  echo "==> Устанавливаю Python-пакеты ($extras)"
+  log=.venv/pip-install.log
+  if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip \
+         && .venv/bin/python -m pip install --disable-pip-version-check -e "$extras"; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "Не удалось установить Python-пакеты: подробности в $log" >&2
+    exit 1
+  fi
+  touch "$stamp"
+fi
+
+# bun from the npm registry (Reflex's own download needs the open internet).
+if [ ! -x .tools/bun/node_modules/.bin/bun ] || ! .tools/bun/node_modules/.bin/bun --version >/dev/null 2>&1; then
+  echo "==> Устанавливаю bun из реестра npm в .tools/bun"
+  mkdir -p .tools/bun
+  npm install --prefix .tools/bun --no-audit --no-fund --loglevel=error bun@1.4.5 >/dev/null
+fi
+
+if [ "$want" = "test" ]; then
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+      echo "==> Устанавливаю Chromium из пакетов Debian"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    else
+      echo "Для браузерных тестов нужен Chromium. Установите его от root:" >&2
+      echo "  apt-get install -y chromium chromium-driver" >&2
+      exit 1
+    fi
+  fi
+fi
