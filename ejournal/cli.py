@@ -1,0 +1,461 @@
+"""The `ejournal` command: migrate, seed, export, create-admin, audit verify and anchor, banner.
+
+A wrong argument or an unreachable database gives one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from ejournal.config import get_settings
+from ejournal.domain.db import get_engine
+from ejournal.domain.errors import DomainError
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A one-line, user-facing failure (exit code 2)."""
+
+
+#: argparse's own messages (Python 3.11) that a user can see, in Russian.
+ARGPARSE_RU: dict[str, str] = {
+    "usage: ": "использование: ",
+    "positional arguments": "команды и аргументы",
+    "options": "параметры",
+    "show this help message and exit": "показать эту справку и выйти",
+    "argument %(argument_name)s: %(message)s": "аргумент %(argument_name)s: %(message)s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "неизвестная команда %(parser_name)r (есть: %(choices)s)"
+    ),
+    "can't open '%(filename)s': %(error)s": "не удаётся открыть «%(filename)s»: %(error)s",
+    "unrecognized arguments: %s": "лишние аргументы: %s",
+    "not allowed with argument %s": "нельзя вместе с аргументом %s",
+    "ignored explicit argument %r": "этот параметр не принимает значения: %r",
+    "the following arguments are required: %s": "не хватает обязательных аргументов: %s",
+    "one of the arguments %s is required": "нужен один из аргументов: %s",
+    "expected one argument": "нужно одно значение",
+    "expected at most one argument": "нужно не больше одного значения",
+    "expected at least one argument": "нужно хотя бы одно значение",
+    "expected %s argument": "нужно значений: %s",
+    "expected %s arguments": "нужно значений: %s",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "неоднозначный параметр %(option)s: подходят %(matches)s"
+    ),
+    "unexpected option string: %s": "неожиданный параметр: %s",
+    "invalid %(type)s value: %(value)r": "недопустимое значение (%(type)s): %(value)r",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "недопустимое значение %(value)r (допустимы: %(choices)s)"
+    ),
+    "%(prog)s: error: %(message)s\n": "%(prog)s: ошибка: %(message)s\n",
+}
+
+
+def _ru_gettext(message: str) -> str:
+    return ARGPARSE_RU.get(message, message)
+
+
+def _ru_ngettext(singular: str, plural: str, n: int) -> str:
+    return _ru_gettext(singular if n == 1 else plural)
+
+
+@contextlib.contextmanager
+def _russian_argparse() -> Iterator[None]:
+    """While inside, argparse words its messages in Russian.
+
+    argparse looks its messages up through the module-level ``_`` and ``ngettext``
+    (gettext's), so these are swapped for the table above and put back on exit. Not
+    thread-safe; the command line is single-threaded.
+    """
+    saved = (argparse._, argparse.ngettext)  # type: ignore[attr-defined]
+    argparse._ = _ru_gettext  # type: ignore[attr-defined]
+    argparse.ngettext = _ru_ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that speaks Russian and reports errors as ``CliError``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        with _russian_argparse():  # the -h help text and group titles are made here
+            super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:
+        with _russian_argparse():
+            return super().parse_known_args(*args, **kwargs)
+
+    def parse_args(self, *args: Any, **kwargs: Any) -> Any:
+        with _russian_argparse():  # "unrecognized arguments" is raised here
+            return super().parse_args(*args, **kwargs)
+
+    def format_usage(self) -> str:
+        with _russian_argparse():
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with _russian_argparse():
+            return super().format_help()
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CliError(f"неверные аргументы: {message}")
+
+
+def _integer(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ожидается целое число, получено «{value}»") from None
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ожидается дата ГГГГ-ММ-ДД, получено «{value}»") from None
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from ejournal.domain import migrate
+
+    migrate.upgrade(get_engine())
+    print("База данных обновлена до последней версии схемы.")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from ejournal.domain import migrate
+    from ejournal.domain.seed import run_seed
+
+    engine = get_engine()
+    if args.if_empty and not migrate.is_empty(engine):
+        print("Демо-школа уже есть в базе данных: заполнение пропущено.")
+        return cmd_banner(args)
+    if not args.if_empty and not args.force and not migrate.is_empty(engine):
+        raise CliError("база данных не пуста; добавьте --force, чтобы пересоздать демо-школу")
+    run_seed(
+        engine,
+        size=args.size,
+        seed=args.seed,
+        today=args.today,
+        credentials_path=get_settings().var_dir / "demo-credentials.csv",
+        replace=args.force,
+    )
+    return 0
+
+
+def cmd_banner(args: argparse.Namespace) -> int:
+    from ejournal.domain.seed import credentials_banner
+
+    settings = get_settings()
+    print(credentials_banner(settings.var_dir / "demo-credentials.csv", port=settings.port))
+    return 0
+
+
+def _require_schema(engine: Engine) -> None:
+    """Refuse to work on a database that was never migrated (one clear line, not SQL)."""
+    if not inspect(engine).has_table("audit_log"):
+        raise CliError("схема базы данных не создана: сначала выполните «ejournal migrate»")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from ejournal.domain.exchange import export_school
+
+    engine = get_engine()
+    _require_schema(engine)
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # One snapshot for every file: marks never point at lessons the export missed.
+            connection = connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        with Session(bind=connection) as session:
+            result = export_school(session, out_dir=args.out, school_id=args.school)
+            session.rollback()
+    for f in result.files:
+        print(f"{f.name:<26} строк: {f.rows}")
+    print(f"Выгрузка записана в {result.out_dir} (описание: {result.manifest_path.name}).")
+    return 0
+
+
+def create_admin(
+    *,
+    login: str,
+    password: str | None,
+    last_name: str,
+    first_name: str,
+    middle_name: str,
+    school_id: int | None,
+) -> tuple[int, str | None]:
+    """Create a Staff + User with the admin role; (user id, the one-time password or None)."""
+    from sqlmodel import col, func, select
+
+    from ejournal.domain import audit, passwords
+    from ejournal.domain.db import session_scope
+    from ejournal.domain.models import Role, RoleGrant, School, Staff, User, utcnow
+
+    login = login.strip().lower()  # logins are matched lower-cased at sign-in
+    if not login or len(login) > 64 or any(ch.isspace() for ch in login):
+        raise CliError("логин должен быть от 1 до 64 символов без пробелов")
+    one_time = password is None
+    if password is None:
+        password = passwords.one_time_password()
+    else:
+        problem = passwords.password_problem(password, login=login)
+        if problem:
+            raise CliError(problem.rstrip("."))
+    engine = get_engine()
+    _require_schema(engine)
+    password_hash = passwords.hash_password(password, get_settings().bcrypt_rounds)
+    try:
+        with session_scope(engine, write=True) as session:
+            taken = session.exec(select(User.id).where(func.lower(User.login) == login)).first()
+            if taken is not None:
+                raise CliError(f"пользователь с логином «{login}» уже есть")
+            if school_id is not None:
+                school = session.get(School, school_id)
+                if school is None:
+                    raise CliError(f"школа с идентификатором {school_id} не найдена")
+            else:
+                school = session.exec(select(School).order_by(col(School.id))).first()
+                if school is None:  # a fresh install: the school gets its name in settings
+                    school = School(name="Школа", short_name="Школа")
+                    session.add(school)
+                    session.flush()
+            assert school.id is not None
+            now = utcnow()
+            user = User(
+                login=login,
+                password_hash=password_hash,
+                must_change_password=one_time,
+                password_changed_at=None if one_time else now,
+            )
+            session.add(user)
+            session.flush()
+            assert user.id is not None
+            staff = Staff(
+                school_id=school.id,
+                user_id=user.id,
+                last_name=last_name,
+                first_name=first_name,
+                middle_name=middle_name,
+                position="Администратор электронного журнала",
+            )
+            session.add(staff)
+            session.add(RoleGrant(user_id=user.id, school_id=school.id, role=Role.ADMIN.value))
+            session.flush()
+            audit.record(
+                session,
+                actor_id=None,
+                action="user.create",
+                entity="user",
+                entity_id=user.id,
+                after={
+                    "login": login,
+                    "roles": [Role.ADMIN.value],
+                    "staff_id": staff.id,
+                    "school_id": school.id,
+                    "must_change_password": one_time,
+                },
+                reason="ejournal create-admin",
+            )
+            user_id = user.id
+    except IntegrityError:  # a concurrent create-admin took the login first
+        raise CliError(f"пользователь с логином «{login}» уже есть") from None
+    return user_id, password if one_time else None
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    login = args.login.strip().lower()
+    user_id, one_time = create_admin(
+        login=args.login,
+        password=args.password,
+        last_name=args.last_name,
+        first_name=args.first_name,
+        middle_name=args.middle_name,
+        school_id=args.school,
+    )
+    print(f"Администратор создан: логин «{login}» (пользователь №{user_id}).")
+    if one_time:
+        print(f"Одноразовый пароль: {one_time}")
+        print("Его нужно сменить при первом входе.")
+    return 0
+
+
+def _read_anchor(path: Path) -> Any:
+    from ejournal.domain import audit
+
+    try:
+        return audit.Anchor.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise CliError(f"файл якоря «{path}» не найден") from None
+    except (ValueError, UnicodeDecodeError):
+        raise CliError(f"«{path}» — не файл якоря журнала аудита") from None
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from ejournal.domain import audit
+
+    anchor = _read_anchor(args.anchor) if getattr(args, "anchor", None) else None
+    engine = get_engine()
+    _require_schema(engine)
+    with Session(engine) as session:
+        checked, chain_break = audit.verify_chain(session)
+        if chain_break is None and args.audit_command == "anchor":
+            return _write_anchor(audit.make_anchor(session), args.out)
+        anchor_break = None if anchor is None else audit.check_anchor(session, anchor)
+    if chain_break is not None:
+        print(
+            f"Журнал аудита нарушен: запись №{chain_break.row_id} — {chain_break.problem} "
+            f"(проверено записей: {checked})"
+        )
+        if args.audit_command == "anchor":
+            print("Якорь не записан.")
+        return 1
+    if anchor_break is not None:
+        print(f"Журнал аудита не сходится с якорем: {anchor_break.problem}")
+        return 1
+    print(f"Журнал аудита цел: {checked} записей проверено")
+    if anchor is not None:
+        print(f"Якорь сходится: запись №{anchor.row_id}, записей в якоре: {anchor.rows}")
+    return 0
+
+
+def _write_anchor(anchor: Any, out: Path | None) -> int:
+    path = out or get_settings().var_dir / "audit-anchor.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {**anchor.to_dict(), "made_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    print(f"Якорь журнала аудита записан в {path}: запись №{anchor.row_id}, записей: {anchor.rows}")
+    print("Храните копию вне сервера, вместе с резервными копиями.")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "migrate": cmd_migrate,
+    "seed": cmd_seed,
+    "banner": cmd_banner,
+    "export": cmd_export,
+    "create-admin": cmd_create_admin,
+    "audit": cmd_audit,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ejournal", description="Электронный журнал: служебные команды")
+    sub = parser.add_subparsers(
+        dest="command", metavar="команда", required=True, parser_class=_Parser
+    )
+    sub.add_parser("migrate", help="применить миграции базы данных")
+    seed = sub.add_parser("seed", help="заполнить демо-школу")
+    seed.add_argument(
+        "--size", choices=["small", "demo", "large"], default="demo", help="размер демо-школы"
+    )
+    seed.add_argument(
+        "--seed", type=_integer, default=2026, metavar="ЧИСЛО", help="зерно случайных данных"
+    )
+    seed.add_argument(
+        "--today",
+        type=_date,
+        default=None,
+        metavar="ГГГГ-ММ-ДД",
+        help="какой день считать сегодняшним",
+    )
+    seed.add_argument("--if-empty", action="store_true", help="только если база пуста")
+    seed.add_argument("--force", action="store_true", help="удалить данные и заполнить заново")
+    sub.add_parser("banner", help="напечатать адрес и демо-логины")
+    export = sub.add_parser("export", help="выгрузить данные школы в CSV с описанием")
+    export.add_argument(
+        "--out", type=Path, required=True, metavar="КАТАЛОГ", help="каталог для файлов"
+    )
+    export.add_argument(
+        "--school", type=_integer, default=None, metavar="ID", help="id школы (по умолчанию все)"
+    )
+    admin = sub.add_parser("create-admin", help="создать администратора ЭЖ")
+    admin.add_argument("--login", required=True, metavar="ЛОГИН", help="логин администратора")
+    admin.add_argument(
+        "--password", default=None, metavar="ПАРОЛЬ", help="иначе выдаётся одноразовый пароль"
+    )
+    admin.add_argument("--last-name", default="Администратор", metavar="ФАМИЛИЯ", help="фамилия")
+    admin.add_argument("--first-name", default="", metavar="ИМЯ", help="имя")
+    admin.add_argument("--middle-name", default="", metavar="ОТЧЕСТВО", help="отчество")
+    admin.add_argument(
+        "--school", type=_integer, default=None, metavar="ID", help="id школы (по умолчанию первая)"
+    )
+    audit = sub.add_parser("audit", help="журнал аудита")
+    audit_sub = audit.add_subparsers(
+        dest="audit_command", metavar="verify|anchor", required=True, parser_class=_Parser
+    )
+    verify = audit_sub.add_parser("verify", help="проверить целостность цепочки записей")
+    verify.add_argument(
+        "--anchor",
+        type=Path,
+        default=None,
+        metavar="ФАЙЛ",
+        help="ещё сверить с якорем: не удалены ли записи с конца",
+    )
+    anchor = audit_sub.add_parser(
+        "anchor", help="записать якорь (последняя запись, её хеш, число записей)"
+    )
+    anchor.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="ФАЙЛ",
+        help="куда записать (по умолчанию var/audit-anchor.json)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except CliError as exc:
+        print(f"ejournal: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OperationalError as exc:
+        print(f"ejournal: база данных недоступна: {_first_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except SQLAlchemyError as exc:
+        print(f"ejournal: ошибка базы данных: {_first_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except DomainError as exc:
+        print(f"ejournal: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # e.g. a SQLite file in a directory that cannot be created
+        from ejournal.domain.exchange import os_error_reason
+
+        where = f" «{exc.filename}»" if exc.filename else ""
+        print(f"ejournal: ошибка файловой системы{where}: {os_error_reason(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("ejournal: прервано", file=sys.stderr)
+        return 130
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

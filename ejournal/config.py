@@ -1,0 +1,89 @@
+"""One typed settings object, read from the environment (no Reflex import)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Application settings; every field has an environment variable."""
+
+    environment: str = field(default_factory=lambda: _env("EJOURNAL_ENV", "development"))
+    var_dir: Path = field(
+        default_factory=lambda: Path(_env("EJOURNAL_VAR_DIR", str(PROJECT_ROOT / "var")))
+    )
+    database_url: str = field(default_factory=lambda: _env("REFLEX_DB_URL", ""))
+    redis_url: str = field(default_factory=lambda: _env("REFLEX_REDIS_URL", ""))
+    # Production serves the front end and the back end on one port.
+    port: int = field(default_factory=lambda: _env_int("EJOURNAL_PORT", 3000))
+    # Origins allowed to open the websocket and call the API.
+    cors_allowed_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            o.strip()
+            for o in _env(
+                "EJOURNAL_CORS_ORIGINS",
+                "http://localhost:3000,http://127.0.0.1:3000",
+            ).split(",")
+            if o.strip()
+        )
+    )
+    bcrypt_rounds: int = field(default_factory=lambda: _env_int("EJOURNAL_BCRYPT_ROUNDS", 12))
+    # One-time passwords of the demo seed are random 10-character strings; they are
+    # hashed cheaper (they must be replaced at first login, and then cost bcrypt_rounds).
+    seed_bcrypt_rounds: int = field(
+        default_factory=lambda: _env_int("EJOURNAL_SEED_BCRYPT_ROUNDS", 5)
+    )
+    staff_idle_minutes: int = field(
+        default_factory=lambda: _env_int("EJOURNAL_STAFF_IDLE_MINUTES", 30)
+    )
+    staff_absolute_hours: int = field(
+        default_factory=lambda: _env_int("EJOURNAL_STAFF_ABSOLUTE_HOURS", 12)
+    )
+    family_idle_minutes: int = field(
+        default_factory=lambda: _env_int("EJOURNAL_FAMILY_IDLE_MINUTES", 60)
+    )
+    remember_days: int = field(default_factory=lambda: _env_int("EJOURNAL_REMEMBER_DAYS", 30))
+    lock_after_failures: int = field(default_factory=lambda: _env_int("EJOURNAL_LOCK_AFTER", 5))
+    lock_minutes: int = field(default_factory=lambda: _env_int("EJOURNAL_LOCK_MINUTES", 15))
+
+    def __post_init__(self) -> None:
+        # "*" would switch off the websocket's origin check (python-engineio compares exactly).
+        if not self.cors_allowed_origins or any("*" in o for o in self.cors_allowed_origins):
+            raise ValueError(
+                "EJOURNAL_CORS_ORIGINS: перечислите разрешённые адреса явно "
+                "(например, http://localhost:3000); «*» не допускается."
+            )
+        if self.is_production and self.bcrypt_rounds < 12:
+            raise ValueError(
+                "EJOURNAL_BCRYPT_ROUNDS: в рабочем режиме стоимость bcrypt не ниже 12."
+            )
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.var_dir / 'ejournal.db'}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

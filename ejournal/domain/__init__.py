@@ -1,0 +1,1 @@
+"""The domain layer: tables, rules and services. Imports neither reflex nor plotly."""

@@ -1,0 +1,556 @@
+"""Logging in and out, server-side sessions, own password and sessions, role homes.
+
+Every function here is plain and synchronous: bcrypt is slow on purpose, so the UI calls
+`authenticate` and `change_password` through `asyncio.to_thread` with a session of that
+thread's own. Functions that write commit their own transaction (a failed login must be
+recorded even though the login is refused).
+
+Throttling: after `settings.lock_after_failures` failures in a row an account gets a
+growing delay (5, 10, 20 s) before the next attempt is even checked; the failure after the
+delays locks it for `settings.lock_minutes`. After a lock has passed, the next failure locks
+it again at once; a successful login or a reset by the administrator starts afresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from ejournal.config import get_settings
+from ejournal.domain import audit
+from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
+from ejournal.domain.models import (
+    LoginEvent,
+    LoginEventKind,
+    Parent,
+    Role,
+    RoleGrant,
+    Staff,
+    Student,
+    User,
+    UserSession,
+    utcnow,
+)
+from ejournal.domain.passwords import (
+    hash_password,
+    hash_rounds,
+    password_problem,
+    verify_password,
+)
+from ejournal.domain.permissions import Actor, Permission, require
+
+BAD_CREDENTIALS = "Неверный логин или пароль."
+NO_ROLE = "Учётной записи не назначена ни одна роль. Обратитесь к администратору."
+
+#: Failures past the threshold that get a growing delay before the lock comes.
+DELAYED_FAILURES = 3
+#: The first delay; each next one doubles.
+DELAY_BASE_SECONDS = 5
+#: last_seen_at is written at most this often (a write on every event would be wasteful).
+TOUCH_EVERY = dt.timedelta(minutes=1)
+
+STAFF_ROLES = frozenset(
+    {Role.ADMIN, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER, Role.CLASS_TEACHER, Role.SECRETARY}
+)
+FAMILY_ROLES = frozenset({Role.PARENT, Role.STUDENT})
+
+#: Where each role lands after login: the one place these paths are written.
+HOME_PATHS: dict[Role, str] = {
+    Role.TEACHER: "/teacher",
+    Role.CLASS_TEACHER: "/class",
+    Role.DEPUTY: "/dashboard",
+    Role.DIRECTOR: "/dashboard",
+    Role.PARENT: "/diary",
+    Role.STUDENT: "/diary",
+    Role.ADMIN: "/admin/users",
+    # The secretary may not manage users (no USER_MANAGE); no pages of their own yet.
+    Role.SECRETARY: "/account",
+}
+CHANGE_PASSWORD_PATH = "/account/password"
+LOGIN_PATH = "/login"
+
+#: The role a user with several roles starts in (the first one they hold).
+ROLE_PRIORITY: tuple[Role, ...] = (
+    Role.DIRECTOR,
+    Role.DEPUTY,
+    Role.ADMIN,
+    Role.CLASS_TEACHER,
+    Role.TEACHER,
+    Role.SECRETARY,
+    Role.PARENT,
+    Role.STUDENT,
+)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    ok: bool
+    message: str  # Russian; '' on success
+    user_id: int | None
+    token: str | None  # the raw session token, handed to the browser once
+    must_change_password: bool
+    retry_after_seconds: int  # 0 when the next attempt may come at once
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One of the user's live sessions, for "where am I logged in"."""
+
+    id: int
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime
+    ip: str
+    user_agent: str
+    remember: bool
+    is_current: bool
+
+
+def home_path(role: Role | str) -> str:
+    """The page a user working in `role` lands on."""
+    return HOME_PATHS[Role(role)]
+
+
+def default_role(roles: frozenset[Role] | set[Role]) -> Role | None:
+    """The role a user starts in: the most senior one they hold."""
+    return next((r for r in ROLE_PRIORITY if r in roles), None)
+
+
+def token_hash(token: str) -> str:
+    """What the server stores for a session token (SHA-256, hex)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def normalise_login(login: str) -> str:
+    return login.strip().lower()
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(rounds: int) -> str:
+    # A hash nobody's password matches, so an unknown login costs one verify like a known one.
+    return hash_password(secrets.token_urlsafe(16), rounds)
+
+
+def _fail(message: str = BAD_CREDENTIALS, retry_after: int = 0) -> LoginResult:
+    return LoginResult(False, message, None, None, False, retry_after)
+
+
+def _event(
+    session: Session,
+    kind: LoginEventKind,
+    *,
+    login: str,
+    user_id: int | None,
+    ip: str = "",
+    user_agent: str = "",
+    at: dt.datetime,
+) -> None:
+    session.add(
+        LoginEvent(
+            at=at,
+            user_id=user_id,
+            login=login[:64],
+            kind=kind.value,
+            ip=ip[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+
+
+def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
+def _locked_message(minutes: int) -> str:
+    return (
+        "Учётная запись временно заблокирована из-за неудачных попыток входа. "
+        f"Попробуйте через {minutes} мин. или обратитесь к администратору."
+    )
+
+
+def _wait_message(seconds: int) -> str:
+    return f"Слишком много неудачных попыток входа. Повторите через {seconds} с."
+
+
+def _roles_of(session: Session, user_id: int) -> frozenset[Role]:
+    rows = session.exec(select(RoleGrant.role).where(RoleGrant.user_id == user_id)).all()
+    return frozenset(Role(r) for r in rows)
+
+
+def authenticate(
+    session: Session,
+    *,
+    login: str,
+    password: str,
+    remember: bool = False,
+    ip: str = "",
+    user_agent: str = "",
+    now: dt.datetime | None = None,
+) -> LoginResult:
+    """Check a login and password; on success open a session and return its raw token.
+
+    Reads come first and their transaction is closed before bcrypt runs; the writes then
+    begin with a write statement. (On SQLite a read snapshot held across the slow hash
+    could not be turned into a write once another connection had committed.)
+    """
+    settings = get_settings()
+    now = now or utcnow()
+    login = normalise_login(login)
+    user = session.exec(select(User).where(User.login == login)).first()
+    state = None
+    if user is not None:
+        assert user.id is not None
+        state = (
+            user.id,
+            user.password_hash,
+            user.is_active,
+            user.locked_until,
+            user.failed_logins,
+            user.must_change_password,
+        )
+    roles = frozenset[Role]() if state is None else _roles_of(session, state[0])
+    session.commit()  # end the read snapshot before the slow part
+
+    def refuse(
+        message: str = BAD_CREDENTIALS, retry_after: int = 0, user_id: int | None = None
+    ) -> LoginResult:
+        _event(
+            session,
+            LoginEventKind.FAILURE,
+            login=login,
+            user_id=user_id,
+            ip=ip,
+            user_agent=user_agent,
+            at=now,
+        )
+        session.commit()
+        return _fail(message, retry_after)
+
+    if state is None:
+        verify_password(password, _dummy_hash(settings.bcrypt_rounds))
+        return refuse()
+    user_id, password_hash, is_active, locked_until, failures, must_change = state
+
+    # A delay or a lock refuses the attempt before the password is even looked at.
+    if locked_until is not None and locked_until > now:
+        wait = _seconds_until(locked_until, now)
+        if failures >= settings.lock_after_failures + DELAYED_FAILURES:
+            return refuse(_locked_message(math.ceil(wait / 60)), wait, user_id)
+        return refuse(_wait_message(wait), wait, user_id)
+
+    password_ok = verify_password(password, password_hash)
+    if password_ok and not is_active:
+        return refuse(user_id=user_id)
+    if not password_ok:
+        return _count_failure(
+            session, user_id=user_id, login=login, ip=ip, user_agent=user_agent, now=now
+        )
+    if not roles:
+        return refuse(NO_ROLE, user_id=user_id)
+
+    values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+    if hash_rounds(password_hash) < settings.bcrypt_rounds:
+        values["password_hash"] = hash_password(password, settings.bcrypt_rounds)
+    session.execute(update(User).where(col(User.id) == user_id).values(**values))
+
+    token = secrets.token_urlsafe(32)
+    if roles & STAFF_ROLES or not remember:
+        idle = settings.staff_idle_minutes if roles & STAFF_ROLES else settings.family_idle_minutes
+        expires = now + dt.timedelta(hours=settings.staff_absolute_hours)
+        remember = False
+    else:
+        idle = settings.remember_days * 24 * 60
+        expires = now + dt.timedelta(days=settings.remember_days)
+    session.add(
+        UserSession(
+            user_id=user_id,
+            token_hash=token_hash(token),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires,
+            idle_minutes=idle,
+            remember=remember,
+            ip=ip[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    _event(
+        session,
+        LoginEventKind.SUCCESS,
+        login=login,
+        user_id=user_id,
+        ip=ip,
+        user_agent=user_agent,
+        at=now,
+    )
+    session.commit()
+    session.expire_all()  # the ORM copy of the user was changed behind its back
+    return LoginResult(True, "", user_id, token, must_change, 0)
+
+
+def _count_failure(
+    session: Session, *, user_id: int, login: str, ip: str, user_agent: str, now: dt.datetime
+) -> LoginResult:
+    """Count a wrong password; past the threshold set a delay, after the delays a lock."""
+    settings = get_settings()
+    # Counting in SQL (and as the first statement) keeps concurrent failures all counted.
+    session.execute(
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(failed_logins=col(User.failed_logins) + 1)
+    )
+    failures = session.exec(select(User.failed_logins).where(User.id == user_id)).one()
+    over = failures - settings.lock_after_failures
+    retry_after = 0
+    if over >= DELAYED_FAILURES:
+        retry_after = settings.lock_minutes * 60
+        message = _locked_message(settings.lock_minutes)
+    else:
+        message = BAD_CREDENTIALS
+        if over >= 0:
+            retry_after = DELAY_BASE_SECONDS * 2**over
+    if retry_after:
+        session.execute(
+            update(User)
+            .where(col(User.id) == user_id)
+            .values(locked_until=now + dt.timedelta(seconds=retry_after))
+        )
+    kinds = [LoginEventKind.FAILURE]
+    if over >= DELAYED_FAILURES:
+        kinds.append(LoginEventKind.LOCK)
+    for kind in kinds:
+        _event(session, kind, login=login, user_id=user_id, ip=ip, user_agent=user_agent, at=now)
+    session.commit()
+    session.expire_all()
+    return _fail(message, retry_after)
+
+
+def _live(row: UserSession, now: dt.datetime) -> bool:
+    return (
+        row.ended_at is None
+        and now < row.expires_at
+        and now - row.last_seen_at <= dt.timedelta(minutes=row.idle_minutes)
+    )
+
+
+def validate_session(
+    session: Session,
+    token: str,
+    *,
+    now: dt.datetime | None = None,
+    touch: bool = True,
+    active_role: Role | None = None,
+) -> Actor | None:
+    """The actor behind a live session token, or None (unknown, ended, expired, blocked)."""
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.exec(
+        select(UserSession).where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or not _live(row, now):
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    try:
+        actor = load_actor(session, row.user_id, active_role=active_role)
+    except (NotFound, PermissionDenied):
+        return None
+    if touch and now - row.last_seen_at >= TOUCH_EVERY:
+        session_id = row.id
+        session.commit()  # end the read snapshot: the write below must start the transaction
+        session.execute(
+            update(UserSession).where(col(UserSession.id) == session_id).values(last_seen_at=now)
+        )
+        session.commit()
+        session.expire_all()
+    return actor
+
+
+def load_actor(session: Session, user_id: int, *, active_role: Role | None = None) -> Actor:
+    """Who `user_id` is to the school: roles, person records, classes they lead.
+
+    `active_role` must be one of the user's roles; it picks the home page only, since
+    permissions come from all the roles the user holds.
+    """
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("Учётная запись не найдена.")
+    grants = session.exec(select(RoleGrant).where(RoleGrant.user_id == user_id)).all()
+    roles = frozenset(Role(g.role) for g in grants)
+    staff = session.exec(select(Staff).where(Staff.user_id == user_id)).first()
+    parent = session.exec(select(Parent).where(Parent.user_id == user_id)).first()
+    student = session.exec(select(Student).where(Student.user_id == user_id)).first()
+    schools = [g.school_id for g in grants] + [
+        p.school_id for p in (staff, parent, student) if p is not None
+    ]
+    if not roles or not schools:
+        raise PermissionDenied(NO_ROLE)
+    if active_role is not None and Role(active_role) not in roles:
+        raise PermissionDenied("У вас нет этой роли.")
+    return Actor(
+        user_id=user_id,
+        school_id=schools[0],
+        roles=roles,
+        staff_id=None if staff is None else staff.id,
+        parent_id=None if parent is None else parent.id,
+        student_id=None if student is None else student.id,
+        class_teacher_of=frozenset(
+            g.class_id for g in grants if g.role == Role.CLASS_TEACHER and g.class_id is not None
+        ),
+        active_role=Role(active_role) if active_role is not None else default_role(roles),
+        must_change_password=user.must_change_password,
+    )
+
+
+def logout(session: Session, token: str, *, now: dt.datetime | None = None) -> None:
+    """End the session of `token` on the server (an unknown token is a no-op)."""
+    if not token:
+        return
+    now = now or utcnow()
+    row = session.exec(
+        select(UserSession).where(UserSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.ended_at is not None:
+        return
+    row.ended_at = now
+    session.add(row)
+    user = session.get(User, row.user_id)
+    _event(
+        session,
+        LoginEventKind.LOGOUT,
+        login="" if user is None else user.login,
+        user_id=row.user_id,
+        at=now,
+    )
+    session.commit()
+
+
+def list_sessions(
+    session: Session, *, actor: Actor, current_token: str | None, now: dt.datetime | None = None
+) -> list[SessionInfo]:
+    """The actor's own live sessions, most recently used first."""
+    require(session, actor, Permission.OWN_ACCOUNT)
+    now = now or utcnow()
+    current = token_hash(current_token) if current_token else ""
+    rows = session.exec(
+        select(UserSession)
+        .where(UserSession.user_id == actor.user_id, col(UserSession.ended_at).is_(None))
+        .order_by(col(UserSession.last_seen_at).desc())
+    ).all()
+    return [
+        SessionInfo(
+            id=r.id or 0,
+            created_at=r.created_at,
+            last_seen_at=r.last_seen_at,
+            expires_at=r.expires_at,
+            ip=r.ip,
+            user_agent=r.user_agent,
+            remember=r.remember,
+            is_current=r.token_hash == current,
+        )
+        for r in rows
+        if _live(r, now)
+    ]
+
+
+def end_session(
+    session: Session, *, actor: Actor, session_id: int, now: dt.datetime | None = None
+) -> None:
+    """End one of the actor's own sessions (another user's → PermissionDenied)."""
+    require(session, actor, Permission.OWN_ACCOUNT)
+    row = session.get(UserSession, session_id)
+    if row is None:
+        raise NotFound("Сеанс не найден.")
+    if row.user_id != actor.user_id:
+        raise PermissionDenied()
+    if row.ended_at is not None:
+        return
+    now = now or utcnow()
+    row.ended_at = now
+    session.add(row)
+    user = session.get(User, actor.user_id)
+    _event(
+        session,
+        LoginEventKind.LOGOUT,
+        login="" if user is None else user.login,
+        user_id=actor.user_id,
+        at=now,
+    )
+    session.commit()
+
+
+def end_all_sessions(
+    session: Session, user_id: int, *, now: dt.datetime, except_token: str | None = None
+) -> int:
+    """End every live session of `user_id` (but the one of `except_token`); no commit."""
+    stmt = (
+        update(UserSession)
+        .where(col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None))
+        .values(ended_at=now)
+    )
+    if except_token:
+        stmt = stmt.where(col(UserSession.token_hash) != token_hash(except_token))
+    result = session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def change_password(
+    session: Session,
+    *,
+    actor: Actor,
+    old_password: str,
+    new_password: str,
+    current_token: str | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Replace the actor's password; every other session of theirs ends."""
+    require(session, actor, Permission.OWN_ACCOUNT)
+    settings = get_settings()
+    now = now or utcnow()
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound("Учётная запись не найдена.")
+    login, old_hash, must_change = user.login, user.password_hash, user.must_change_password
+    session.commit()  # no read snapshot held across the slow hashing (see authenticate)
+    if not verify_password(old_password, old_hash):
+        raise ValidationError("Текущий пароль указан неверно.")
+    problem = password_problem(new_password, login=login)
+    if problem:
+        raise ValidationError(problem)
+    if verify_password(new_password, old_hash):
+        raise ValidationError("Новый пароль должен отличаться от прежнего.")
+    new_hash = hash_password(new_password, settings.bcrypt_rounds)
+    session.execute(
+        update(User)
+        .where(col(User.id) == actor.user_id)
+        .values(
+            password_hash=new_hash,
+            must_change_password=False,
+            password_changed_at=now,
+            failed_logins=0,
+            locked_until=None,
+        )
+    )
+    ended = end_all_sessions(session, actor.user_id, now=now, except_token=current_token)
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        action="password_change",
+        entity="user",
+        entity_id=actor.user_id,
+        before={"must_change_password": must_change},
+        after={"must_change_password": False, "other_sessions_ended": ended},
+        at=now,
+    )
+    _event(session, LoginEventKind.PASSWORD_CHANGE, login=login, user_id=actor.user_id, at=now)
+    session.commit()
+    session.expire_all()

@@ -1,0 +1,323 @@
+"""The diary's week: day by day, lessons with time, topic, homework, marks and absences.
+
+One call reads the week in a fixed, small number of queries (no query per lesson or per
+day), so it stays fast on a phone's slow connection and at a school's morning peak.
+Days with no lesson records yet show the timetable's planned lessons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from ejournal.domain.announcements import AnnouncementView, announcements_between
+from ejournal.domain.diary import (
+    WEEKDAY_NAMES,
+    ChildRef,
+    RemarkEntry,
+    child_assignments,
+    holiday_name,
+    holidays_for,
+    load_child,
+    remark_entries,
+    school_today,
+    short_name,
+    week_monday,
+)
+from ejournal.domain.models import (
+    Attendance,
+    AttendanceStatus,
+    BellSlot,
+    Lesson,
+    Mark,
+    Staff,
+    Subject,
+    TimetableSlot,
+    WeekAcknowledgement,
+    WorkType,
+)
+from ejournal.domain.permissions import Actor
+
+ATTENDANCE_LABELS = {
+    AttendanceStatus.ABSENT: "н",
+    AttendanceStatus.EXCUSED: "н (уважительная причина)",
+    AttendanceStatus.LATE: "опоздание",
+}
+
+
+@dataclass(frozen=True)
+class MarkView:
+    value: int
+    work_type_abbreviation: str
+    work_type_name: str
+    weight: Decimal
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class AttendanceView:
+    status: str  # AttendanceStatus
+    label: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DiaryLesson:
+    """A lesson of the child's day; `lesson_id` is None for a timetable slot not yet held."""
+
+    lesson_id: int | None
+    number: int
+    starts_at: dt.time | None
+    ends_at: dt.time | None
+    subject_id: int
+    subject_name: str
+    room: str
+    teacher_name: str
+    topic: str
+    homework: str
+    homework_links: list[str]
+    work_type_abbreviation: str
+    marks: list[MarkView]
+    attendance: AttendanceView | None
+    cancelled: bool
+    substitute: bool
+    planned: bool
+
+
+@dataclass(frozen=True)
+class DiaryDay:
+    date: dt.date
+    weekday_name: str
+    is_today: bool
+    holiday: str | None
+    lessons: list[DiaryLesson]
+    remarks: list[RemarkEntry]
+
+
+@dataclass(frozen=True)
+class DiaryWeek:
+    child: ChildRef
+    week_start: dt.date
+    week_end: dt.date
+    prev_week_start: dt.date
+    next_week_start: dt.date
+    days: list[DiaryDay]
+    announcements: list[AnnouncementView]
+    confirmed: bool  # a parent confirmed the week («Ознакомлен»): this parent, if a parent asks
+    confirmed_at: dt.datetime | None
+    can_confirm: bool
+
+
+def safe_links(text: str) -> list[str]:
+    """The homework's links, one a line, keeping only http(s) URLs (no javascript: …)."""
+    links = []
+    for line in text.splitlines():
+        url = line.strip()
+        if url.lower().startswith(("http://", "https://")) and " " not in url:
+            links.append(url)
+    return links
+
+
+def week(
+    session: Session,
+    *,
+    actor: Actor | None,
+    student_id: int,
+    week_start: dt.date,
+    today: dt.date | None = None,
+) -> DiaryWeek:
+    """The child's week (Monday to the school's last working day) as the diary shows it."""
+    ctx = load_child(session, actor, student_id)
+    assert actor is not None
+    school = ctx.school
+    monday = week_monday(week_start)
+    days = [monday + dt.timedelta(days=i) for i in range(school.days_per_week)]
+    last = days[-1]
+    today = school_today(school, today)
+
+    assignments = {a.id: a for a in child_assignments(session, ctx) if a.id is not None}
+    ids = list(assignments)
+    subjects = {
+        s.id: s
+        for s in session.exec(
+            select(Subject).where(
+                col(Subject.id).in_({a.subject_id for a in assignments.values()} or {-1})
+            )
+        ).all()
+    }
+    lessons = (
+        session.exec(
+            select(Lesson)
+            .where(col(Lesson.assignment_id).in_(ids), Lesson.date >= monday, Lesson.date <= last)
+            .order_by(col(Lesson.date), col(Lesson.number))
+        ).all()
+        if ids
+        else []
+    )
+    slots = (
+        session.exec(
+            select(TimetableSlot).where(
+                col(TimetableSlot.assignment_id).in_(ids),
+                TimetableSlot.weekday <= school.days_per_week,
+                TimetableSlot.valid_from <= last,
+                or_(col(TimetableSlot.valid_to).is_(None), col(TimetableSlot.valid_to) >= monday),
+            )
+        ).all()
+        if ids
+        else []
+    )
+    staff_ids = {a.teacher_id for a in assignments.values()} | {
+        lesson.substitute_teacher_id for lesson in lessons if lesson.substitute_teacher_id
+    }
+    staff = {
+        s.id: s for s in session.exec(select(Staff).where(col(Staff.id).in_(staff_ids or {-1})))
+    }
+    bells = {
+        b.number: b
+        for b in session.exec(select(BellSlot).where(BellSlot.school_id == school.id)).all()
+    }
+    work_types = {
+        w.id: w for w in session.exec(select(WorkType).where(WorkType.school_id == school.id)).all()
+    }
+    lesson_ids = [lesson.id for lesson in lessons]
+    marks: dict[int, list[Mark]] = defaultdict(list)
+    absences: dict[int, Attendance] = {}
+    if lesson_ids:
+        for m in session.exec(
+            select(Mark)
+            .where(Mark.student_id == student_id, col(Mark.lesson_id).in_(lesson_ids))
+            .order_by(col(Mark.slot))
+        ).all():
+            marks[m.lesson_id].append(m)
+        for absence in session.exec(
+            select(Attendance).where(
+                Attendance.student_id == student_id, col(Attendance.lesson_id).in_(lesson_ids)
+            )
+        ).all():
+            absences[absence.lesson_id] = absence
+    holidays = holidays_for(session, ctx)
+    day_remarks: dict[dt.date, list[RemarkEntry]] = defaultdict(list)
+    for r in remark_entries(session, ctx, between=(monday, last)):
+        day_remarks[r.date].append(r)
+
+    def teacher(staff_id: int | None) -> str:
+        s = staff.get(staff_id)
+        return "" if s is None else short_name(s.last_name, s.first_name, s.middle_name)
+
+    by_day: dict[dt.date, list[DiaryLesson]] = defaultdict(list)
+    held: set[tuple[dt.date, int, int]] = set()
+    for lesson in lessons:
+        assert lesson.id is not None
+        a = assignments[lesson.assignment_id]
+        subject = subjects.get(a.subject_id)
+        bell = bells.get(lesson.number)
+        held.add((lesson.date, lesson.number, lesson.assignment_id))
+        lesson_wt = work_types.get(lesson.work_type_id)
+        mark_views = []
+        for m in marks.get(lesson.id, []):
+            wt = work_types.get(m.work_type_id) or lesson_wt
+            mark_views.append(
+                MarkView(
+                    value=m.value,
+                    work_type_abbreviation="" if wt is None else wt.abbreviation,
+                    work_type_name="" if wt is None else wt.name,
+                    weight=m.weight,
+                    comment=m.comment,
+                )
+            )
+        att = absences.get(lesson.id)
+        by_day[lesson.date].append(
+            DiaryLesson(
+                lesson_id=lesson.id,
+                number=lesson.number,
+                starts_at=None if bell is None else bell.starts_at,
+                ends_at=None if bell is None else bell.ends_at,
+                subject_id=a.subject_id,
+                subject_name="" if subject is None else subject.name,
+                room=lesson.room,
+                teacher_name=teacher(lesson.substitute_teacher_id or a.teacher_id),
+                topic=lesson.topic,
+                homework=lesson.homework,
+                homework_links=safe_links(lesson.homework_links),
+                work_type_abbreviation="" if lesson_wt is None else lesson_wt.abbreviation,
+                marks=mark_views,
+                attendance=None
+                if att is None
+                else AttendanceView(
+                    status=att.status,
+                    label=ATTENDANCE_LABELS.get(AttendanceStatus(att.status), att.status),
+                    reason=att.reason,
+                ),
+                cancelled=lesson.cancelled,
+                substitute=lesson.substitute_teacher_id is not None,
+                planned=False,
+            )
+        )
+    for slot in slots:
+        day = monday + dt.timedelta(days=slot.weekday - 1)
+        valid = slot.valid_from <= day and (slot.valid_to is None or day <= slot.valid_to)
+        if not valid or (day, slot.number, slot.assignment_id) in held:
+            continue
+        if holiday_name(holidays, day) is not None:
+            continue
+        a = assignments[slot.assignment_id]
+        subject = subjects.get(a.subject_id)
+        bell = bells.get(slot.number)
+        by_day[day].append(
+            DiaryLesson(
+                lesson_id=None,
+                number=slot.number,
+                starts_at=None if bell is None else bell.starts_at,
+                ends_at=None if bell is None else bell.ends_at,
+                subject_id=a.subject_id,
+                subject_name="" if subject is None else subject.name,
+                room=slot.room,
+                teacher_name=teacher(a.teacher_id),
+                topic="",
+                homework="",
+                homework_links=[],
+                work_type_abbreviation="",
+                marks=[],
+                attendance=None,
+                cancelled=False,
+                substitute=False,
+                planned=True,
+            )
+        )
+
+    diary_days = [
+        DiaryDay(
+            date=day,
+            weekday_name=WEEKDAY_NAMES[day.weekday()],
+            is_today=day == today,
+            holiday=holiday_name(holidays, day),
+            lessons=sorted(by_day.get(day, []), key=lambda x: (x.number, x.subject_name)),
+            remarks=day_remarks.get(day, []),
+        )
+        for day in days
+    ]
+
+    ack_query = select(WeekAcknowledgement).where(
+        WeekAcknowledgement.student_id == student_id, WeekAcknowledgement.week_start == monday
+    )
+    if actor.parent_id is not None:
+        ack_query = ack_query.where(WeekAcknowledgement.parent_id == actor.parent_id)
+    ack = session.exec(ack_query.order_by(col(WeekAcknowledgement.confirmed_at))).first()
+
+    return DiaryWeek(
+        child=ctx.ref,
+        week_start=monday,
+        week_end=last,
+        prev_week_start=monday - dt.timedelta(days=7),
+        next_week_start=monday + dt.timedelta(days=7),
+        days=diary_days,
+        announcements=announcements_between(session, ctx, actor, monday, last),
+        confirmed=ack is not None,
+        confirmed_at=None if ack is None else ack.confirmed_at,
+        can_confirm=actor.parent_id is not None and monday <= today,
+    )

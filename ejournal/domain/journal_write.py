@@ -1,0 +1,1104 @@
+"""Writing the journal: cells, pasted blocks, lesson columns, period marks, excuses, remarks.
+
+Every service checks its permission, writes its audit rows in the same transaction and
+commits; any refusal or failure rolls the whole call back, so nothing is half-saved.
+Optimistic concurrency: the caller passes the version it saw; a different stored
+version raises ConflictError carrying the current state, and nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy import bindparam, delete, insert, update
+from sqlmodel import Session, col, select
+
+from ejournal.domain import audit, permissions
+from ejournal.domain.errors import (
+    ConflictError,
+    DomainError,
+    NotFound,
+    ValidationError,
+)
+from ejournal.domain.grading import (
+    CellValue,
+    may_leave_unattested,
+    parse_cell,
+    suggested_period_mark,
+    weighted_average,
+)
+from ejournal.domain.journal_context import (
+    AssignmentInfo,
+    Intervals,
+    LessonInfo,
+    default_work_type,
+    enrolled_on,
+    enrolment_intervals,
+    is_holiday,
+    load_assignment,
+    load_cells,
+    load_lessons,
+    needs_reason,
+    no_marks_reason,
+    period_of,
+    school_today,
+    term_periods,
+    write_transaction,
+    year_period,
+)
+from ejournal.domain.journal_data import (
+    AttendanceItem,
+    CellError,
+    CellResult,
+    CellState,
+    LessonColumn,
+    MarkItem,
+    PasteResult,
+    PeriodMarkResult,
+    RemarkResult,
+)
+from ejournal.domain.journal_page import (
+    ABSENT_STATUSES,
+    CELL_ENTITY,
+    LESSON_ENTITY,
+    PERIOD_MARK_ENTITY,
+    lesson_column,
+)
+from ejournal.domain.models import (
+    Attendance,
+    AttendanceStatus,
+    DiaryRemark,
+    Lesson,
+    Mark,
+    Period,
+    PeriodKind,
+    PeriodMark,
+    RemarkKind,
+    Student,
+    ThematicPlanItem,
+    TimetableSlot,
+    WorkType,
+    utcnow,
+)
+from ejournal.domain.permissions import Actor, Permission, Target
+
+MSG_CANCELLED = "Урок отменён: в его клетки ничего не записывается."
+MSG_OUTSIDE_PERIOD = "Дата урока вне учебных четвертей (полугодий): клетка недоступна."
+MSG_FUTURE = "Урок ещё не прошёл: отметки и пропуски ставятся в день урока или позже."
+MSG_NOT_ENROLLED = "Учащийся не числится в классе (подгруппе) в день урока."
+MSG_CONFLICT = (
+    "Клетку уже изменил другой пользователь: сейчас в ней «{text}». Проверьте и введите снова."
+)
+
+
+def _reason_needed(days: int) -> str:
+    return f"Урок был более {days} дн. назад: укажите причину исправления."
+
+
+def _cell_json(cell: CellState) -> dict[str, Any]:
+    return {
+        "student_id": cell.student_id,
+        "lesson_id": cell.lesson_id,
+        "text": cell.text,
+        "marks": [m.value for m in cell.marks],
+        "attendance": cell.attendance.status if cell.attendance else None,
+        "reason": cell.attendance.reason if cell.attendance else "",
+    }
+
+
+def _new_cell_json(
+    student_id: int, lesson_id: int, value: CellValue, current: CellState
+) -> dict[str, Any]:
+    status = None
+    if value.absent:
+        status = current.attendance.status if current.excused and current.attendance else "absent"
+    elif current.attendance is not None and current.attendance.status == "late":
+        status = "late"
+    return {
+        "student_id": student_id,
+        "lesson_id": lesson_id,
+        "text": value.text(),
+        "marks": list(value.marks),
+        "attendance": status,
+        "reason": current.attendance.reason if status == "excused" and current.attendance else "",
+    }
+
+
+# --------------------------------------------------------------------------- cells
+
+
+@dataclass(frozen=True)
+class _CellPlan:
+    lesson: LessonInfo
+    student_id: int
+    current: CellState
+    value: CellValue
+
+
+@dataclass
+class _Block:
+    """Everything needed to judge a block of cells, loaded in a few queries."""
+
+    lessons: dict[int, LessonInfo]
+    intervals: dict[int, dict[int, Intervals]]  # assignment_id → student → intervals
+    cells: dict[tuple[int, int], CellState]
+    today: dt.date
+    terms: dict[tuple[int, int], list[Period]]  # (year_id, grade) → periods
+
+
+def _load_block(
+    session: Session,
+    *,
+    actor: Actor,
+    lesson_ids: Sequence[int],
+    student_ids: Sequence[int],
+    now: dt.datetime | None,
+    whole_period: bool = False,
+) -> _Block:
+    """`whole_period`: load the students' cells of the lesson's whole term (one lesson only),
+    so the figures after a write are worked out without reading the cells again."""
+    lessons = load_lessons(session, set(lesson_ids), for_update=True)
+    for lid in lesson_ids:
+        if lid not in lessons:
+            raise NotFound("Урок не найден.")
+    for lid in sorted(set(lesson_ids)):
+        permissions.require(session, actor, Permission.MARK_WRITE, Target(lesson_id=lid))
+    intervals: dict[int, dict[int, Intervals]] = {}
+    terms: dict[tuple[int, int], list[Period]] = {}
+    by_assignment: dict[int, list[dt.date]] = {}
+    for li in lessons.values():
+        by_assignment.setdefault(li.lesson.assignment_id, []).append(li.lesson.date)
+        key = (li.info.assignment.year_id, li.info.grade)
+        if key not in terms:
+            terms[key] = term_periods(session, *key)
+    for assignment_id, dates in by_assignment.items():
+        info = next(li.info for li in lessons.values() if li.lesson.assignment_id == assignment_id)
+        assert info.group.id is not None
+        intervals[assignment_id] = enrolment_intervals(
+            session,
+            class_id=info.group.id,
+            subgroup_id=info.assignment.subgroup_id,
+            starts_on=min(dates),
+            ends_on=max(dates),
+            student_ids=set(student_ids),
+        )
+    first = next(iter(lessons.values()))
+    period = None
+    if whole_period and len(lessons) == 1:
+        key = (first.info.assignment.year_id, first.info.grade)
+        period = period_of(terms[key], first.lesson.date)
+    if period is not None:
+        cells = load_cells(
+            session,
+            assignment_id=first.lesson.assignment_id,
+            starts_on=period.starts_on,
+            ends_on=period.ends_on,
+            student_ids=set(student_ids),
+        )
+    else:
+        cells = load_cells(session, lesson_ids=set(lesson_ids), student_ids=set(student_ids))
+    return _Block(lessons, intervals, cells, school_today(first.info.school, now), terms)
+
+
+def _plan_cell(
+    block: _Block,
+    *,
+    lesson_id: int,
+    student_id: int,
+    text: str,
+    expected_version: int | None,
+    reason: str,
+) -> _CellPlan | None:
+    """Judge one cell; None when the text leaves it as it is. Raises DomainError when refused."""
+    li = block.lessons[lesson_id]
+    lesson, info = li.lesson, li.info
+    if lesson.cancelled:
+        raise ValidationError(MSG_CANCELLED)
+    if period_of(block.terms[(info.assignment.year_id, info.grade)], lesson.date) is None:
+        raise ValidationError(MSG_OUTSIDE_PERIOD)
+    if lesson.date > block.today:
+        raise ValidationError(MSG_FUTURE)
+    spans = block.intervals[lesson.assignment_id].get(student_id)
+    if not enrolled_on(spans, lesson.date):
+        raise ValidationError(MSG_NOT_ENROLLED)
+    allow_two = info.subject.allows_two_marks and bool(
+        li.work_type and li.work_type.allows_two_marks
+    )
+    value = parse_cell(text, allow_two=allow_two)
+    if value.marks and not info.marks_allowed:
+        raise ValidationError(no_marks_reason(info.grade, info.subject))
+    current = block.cells.get((student_id, lesson_id)) or CellState(student_id, lesson_id)
+    if value.text() == current.text:
+        return None
+    if (expected_version or 0) != current.version:
+        raise ConflictError(MSG_CONFLICT.format(text=current.text or "пусто"), current=current)
+    if needs_reason(info.school, lesson.date, block.today) and not reason.strip():
+        raise ValidationError(_reason_needed(info.school.edit_lock_days))
+    return _CellPlan(li, student_id, current, value)
+
+
+def _next_version(audit_id: int, old: int) -> int:
+    """A changed record's version: its audit row's id, and always above the old version.
+
+    Imported or seeded rows carry versions that no audit row gave them; without the floor
+    the first audit ids of a fresh database could repeat such a version, and a client
+    holding it would not see the change as a conflict.
+    """
+    return max(audit_id, old + 1)
+
+
+def _apply(
+    session: Session, *, actor: Actor, plans: Sequence[_CellPlan], reason: str
+) -> dict[tuple[int, int], CellState]:
+    """Write planned cells and return them as now stored, keyed (student_id, lesson_id).
+
+    One audit row per cell (written together); the audit id becomes the cell's version.
+    The stored state is worked out from the plan (the block's cells were read under the
+    lesson lock), so nothing is read back; each kind of row change is one statement.
+    """
+    if not plans:
+        return {}
+    versions = audit.record_many(
+        session,
+        actor_id=actor.user_id,
+        entries=[
+            audit.Entry(
+                action="journal.cell.set",
+                entity=CELL_ENTITY,
+                entity_id=p.lesson.lesson.id,
+                before=_cell_json(p.current),
+                after=_new_cell_json(p.student_id, p.lesson.lesson.id or 0, p.value, p.current),
+                reason=reason.strip(),
+            )
+            for p in plans
+        ],
+    )
+    now = utcnow()
+    user_id = actor.user_id
+    fallback: list[WorkType | None] = []  # read once, only when a new mark needs it
+    mark_updates: list[dict[str, Any]] = []
+    mark_inserts: list[dict[str, Any]] = []
+    mark_deletes: list[dict[str, Any]] = []
+    att_updates: list[dict[str, Any]] = []
+    att_inserts: list[dict[str, Any]] = []
+    att_deletes: list[dict[str, Any]] = []
+    new_cells: dict[tuple[int, int], CellState] = {}
+    new_att: list[tuple[tuple[int, int], str, int]] = []  # cells whose attendance row is new
+    for plan, audit_id in zip(plans, versions, strict=True):
+        version = _next_version(audit_id, plan.current.version)
+        lesson_id = plan.lesson.lesson.id
+        assert lesson_id is not None
+        sid = plan.student_id
+        key = (sid, lesson_id)
+        current = plan.current
+        by_slot = {m.slot: m for m in current.marks}
+        marks: list[MarkItem] = []
+        for slot in (1, 2):
+            old = by_slot.get(slot)
+            if slot <= len(plan.value.marks):
+                value = plan.value.marks[slot - 1]
+                where = {"b_student": sid, "b_lesson": lesson_id, "b_slot": slot}
+                if old is not None:
+                    mark_updates.append({**where, "value": value, "version": version})
+                    marks.append(replace(old, value=value, version=version))
+                    continue
+                wt = plan.lesson.work_type
+                if wt is None:
+                    if not fallback:
+                        school_id = plan.lesson.info.school.id or 0
+                        fallback.append(default_work_type(session, school_id))
+                    wt = fallback[0]
+                weight = Decimal(wt.weight) if wt else Decimal("1.00")
+                row = Mark(
+                    student_id=sid,
+                    lesson_id=lesson_id,
+                    slot=slot,
+                    value=value,
+                    work_type_id=wt.id if wt else None,
+                    weight=weight,
+                    author_id=user_id,
+                    created_at=now,
+                    updated_at=now,
+                    version=version,
+                )
+                mark_inserts.append(row.model_dump(exclude={"id"}))
+                label = (wt.abbreviation or wt.name or "") if wt else ""
+                marks.append(MarkItem(value, slot, row.work_type_id, label, weight, version))
+            elif old is not None:
+                mark_deletes.append({"b_student": sid, "b_lesson": lesson_id, "b_slot": slot})
+        status = _new_cell_json(sid, lesson_id, plan.value, current)["attendance"]
+        att: AttendanceItem | None = None
+        if status is None:
+            if current.attendance is not None:
+                att_deletes.append({"b_id": current.attendance.id})
+        elif current.attendance is not None:
+            att_updates.append(
+                {"b_id": current.attendance.id, "status": status, "version": version}
+            )
+            att = replace(current.attendance, status=status, version=version)
+        else:
+            row_att = Attendance(
+                student_id=sid,
+                lesson_id=lesson_id,
+                status=status,
+                author_id=user_id,
+                created_at=now,
+                updated_at=now,
+                version=version,
+            )
+            att_inserts.append(row_att.model_dump(exclude={"id"}))
+            new_att.append((key, status, version))
+        new_cells[key] = CellState(sid, lesson_id, tuple(marks), att, version)
+
+    mark_t = Mark.__table__  # type: ignore[attr-defined]
+    att_t = Attendance.__table__  # type: ignore[attr-defined]
+    mark_cell = (
+        (mark_t.c.student_id == bindparam("b_student"))
+        & (mark_t.c.lesson_id == bindparam("b_lesson"))
+        & (mark_t.c.slot == bindparam("b_slot"))
+    )
+    if mark_deletes:
+        session.execute(delete(mark_t).where(mark_cell), mark_deletes)
+    if mark_updates:
+        session.execute(
+            update(mark_t).where(mark_cell).values(updated_at=now, author_id=user_id),
+            mark_updates,
+        )
+    if mark_inserts:
+        session.execute(insert(mark_t), mark_inserts)
+    if att_deletes:
+        session.execute(delete(att_t).where(att_t.c.id == bindparam("b_id")), att_deletes)
+    if att_updates:
+        session.execute(
+            update(att_t).where(att_t.c.id == bindparam("b_id")).values(updated_at=now),
+            att_updates,
+        )
+    if att_inserts:
+        ids = session.execute(
+            insert(att_t).returning(att_t.c.id, sort_by_parameter_order=True), att_inserts
+        ).scalars()
+        for (key, status, version), att_id in zip(new_att, ids, strict=True):
+            cell = new_cells[key]
+            new_cells[key] = replace(cell, attendance=AttendanceItem(att_id, status, "", version))
+    # A cell left with no mark and no attendance has no rows: it reads back empty, version 0.
+    return {
+        key: cell if cell.marks or cell.attendance else CellState(*key)
+        for key, cell in new_cells.items()
+    }
+
+
+def _student_figures(
+    li: LessonInfo, student_id: int, cells: Mapping[tuple[int, int], CellState]
+) -> tuple[int, int, Decimal | None, int | None]:
+    """(marks, absences, weighted average, suggested mark) of one student over `cells`,
+    which hold that student's cells of the lesson's page and term."""
+    own = [c for (sid, _), c in cells.items() if sid == student_id]
+    marks = [(m.value, m.weight) for c in own for m in c.marks]
+    absences = sum(1 for c in own if c.attendance and c.attendance.status in ABSENT_STATUSES)
+    avg = weighted_average(marks)
+    school = li.info.school
+    suggested = suggested_period_mark(
+        avg,
+        round_to_5=Decimal(school.round_to_5),
+        round_to_4=Decimal(school.round_to_4),
+        round_to_3=Decimal(school.round_to_3),
+    )
+    return len(marks), absences, avg, suggested
+
+
+def set_cell(
+    session: Session,
+    *,
+    actor: Actor,
+    lesson_id: int,
+    student_id: int,
+    text: str,
+    expected_version: int | None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> CellResult:
+    """Write one cell as typed: "5", "54", "н" or "" (clear).
+
+    `expected_version` is the cell version the client saw (None or 0: it saw an empty
+    cell). If the stored version differs, ConflictError carries the current cell and
+    nothing is written. Lessons older than the school's edit-lock days need `reason`,
+    which goes into the audit row. Returns the saved cell and the student's figures.
+    """
+    with write_transaction(session):
+        block = _load_block(
+            session,
+            actor=actor,
+            lesson_ids=[lesson_id],
+            student_ids=[student_id],
+            now=now,
+            whole_period=True,
+        )
+        plan = _plan_cell(
+            block,
+            lesson_id=lesson_id,
+            student_id=student_id,
+            text=text,
+            expected_version=expected_version,
+            reason=reason,
+        )
+        key = (student_id, lesson_id)
+        cells = dict(block.cells)
+        if plan is not None:
+            cells.update(_apply(session, actor=actor, plans=[plan], reason=reason))
+        cell = cells.get(key) or CellState(student_id, lesson_id)
+        # The block holds this student's cells of the whole term (a lesson outside every
+        # term is refused above), so the figures need no further read.
+        figures = _student_figures(block.lessons[lesson_id], student_id, cells)
+    return CellResult(cell, plan is not None, *figures)
+
+
+def paste_block(
+    session: Session,
+    *,
+    actor: Actor,
+    lesson_ids: Sequence[int],
+    student_ids: Sequence[int],
+    rows: Sequence[Sequence[str]],
+    expected_versions: Mapping[tuple[int, int], int] | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> PasteResult:
+    """Fill a block of cells (rows follow `student_ids`, columns `lesson_ids`) all or nothing.
+
+    Every cell is judged by the rules of `set_cell`. If any cell is refused, NOTHING is
+    saved and the result lists every bad cell with its message (conflicts carry the
+    current cell). `expected_versions` maps (student_id, lesson_id) to the version the
+    client saw; a cell missing from it is expected to be empty. Empty texts clear cells.
+    """
+    if len(set(lesson_ids)) != len(lesson_ids) or len(set(student_ids)) != len(student_ids):
+        raise ValidationError("В выделении повторяются уроки или учащиеся.")
+    if len(rows) != len(student_ids) or any(len(r) != len(lesson_ids) for r in rows):
+        raise ValidationError("Размер вставляемого блока не совпадает с выделенными клетками.")
+    versions = expected_versions or {}
+    with write_transaction(session):
+        block = _load_block(
+            session, actor=actor, lesson_ids=lesson_ids, student_ids=student_ids, now=now
+        )
+        plans: list[_CellPlan] = []
+        errors: list[CellError] = []
+        for sid, row in zip(student_ids, rows, strict=True):
+            for lid, text in zip(lesson_ids, row, strict=True):
+                try:
+                    plan = _plan_cell(
+                        block,
+                        lesson_id=lid,
+                        student_id=sid,
+                        text=text,
+                        expected_version=versions.get((sid, lid), 0),
+                        reason=reason,
+                    )
+                except ConflictError as exc:
+                    errors.append(CellError(sid, lid, exc.message, exc.current))
+                except DomainError as exc:
+                    errors.append(CellError(sid, lid, exc.message))
+                else:
+                    if plan is not None:
+                        plans.append(plan)
+        if errors:
+            session.rollback()
+            return PasteResult(saved=False, errors=tuple(errors))
+        cells = {**block.cells, **_apply(session, actor=actor, plans=plans, reason=reason)}
+    return PasteResult(
+        saved=True,
+        cells=tuple(
+            cells.get((sid, lid)) or CellState(sid, lid)
+            for sid in student_ids
+            for lid in lesson_ids
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- lesson column
+
+
+def _links(text: str) -> str:
+    """One http(s) URL a line; blank lines dropped."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        parsed = urlparse(line)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in line:
+            raise ValidationError(
+                f"Ссылка «{line[:80]}» должна быть адресом, начинающимся с http:// или https://."
+            )
+    return "\n".join(lines)
+
+
+def _lesson_json(lesson: Lesson) -> dict[str, Any]:
+    return {
+        "assignment_id": lesson.assignment_id,
+        "date": lesson.date,
+        "number": lesson.number,
+        "topic": lesson.topic,
+        "plan_item_id": lesson.plan_item_id,
+        "homework": lesson.homework,
+        "homework_links": lesson.homework_links,
+        "work_type_id": lesson.work_type_id,
+    }
+
+
+def set_lesson_details(
+    session: Session,
+    *,
+    actor: Actor,
+    lesson_id: int,
+    expected_version: int,
+    topic: str | None = None,
+    plan_item_id: int | None = None,
+    homework: str | None = None,
+    homework_links: str | None = None,
+    work_type_id: int | None = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> LessonColumn:
+    """Change a lesson column's topic (typed, or from a КТП line), homework, links, work type.
+
+    Arguments left None stay as they are. A changed work type re-weighs the column's marks.
+    Grade 1 gets no homework. Refused with ConflictError when the lesson changed since
+    `expected_version`.
+    """
+    with write_transaction(session):
+        lessons = load_lessons(session, [lesson_id], for_update=True)
+        if lesson_id not in lessons:
+            raise NotFound("Урок не найден.")
+        permissions.require(session, actor, Permission.LESSON_WRITE, Target(lesson_id=lesson_id))
+        li = lessons[lesson_id]
+        lesson, info = li.lesson, li.info
+        today = school_today(info.school, now)
+        if lesson.version != expected_version:
+            raise ConflictError(
+                "Урок уже изменил другой пользователь: проверьте тему и задание.",
+                current=lesson_column(
+                    lesson, li.work_type, writable=True, school=info.school, today=today
+                ),
+            )
+        before = _lesson_json(lesson)
+        wt = li.work_type
+        if plan_item_id is not None:
+            item = session.get(ThematicPlanItem, plan_item_id)
+            if item is None or item.assignment_id != lesson.assignment_id:
+                raise ValidationError("Эта строка КТП не относится к этому классу и предмету.")
+            lesson.plan_item_id = item.id
+            if topic is None:
+                topic = item.topic
+        if topic is not None:
+            topic = " ".join(topic.split())
+            if len(topic) > 500:
+                raise ValidationError("Тема урока длиннее 500 знаков.")
+            if plan_item_id is None and lesson.plan_item_id is not None:
+                item = session.get(ThematicPlanItem, lesson.plan_item_id)
+                if item is None or item.topic != topic:
+                    lesson.plan_item_id = None  # typed by hand: no longer the КТП line
+            lesson.topic = topic
+        if homework is not None or homework_links is not None:
+            new_homework = (homework if homework is not None else lesson.homework).strip()
+            new_links = _links(
+                homework_links if homework_links is not None else lesson.homework_links
+            )
+            if info.grade == 1 and (new_homework or new_links):
+                raise ValidationError("В 1 классе домашние задания не задаются.")
+            lesson.homework, lesson.homework_links = new_homework, new_links
+        if work_type_id is not None and work_type_id != lesson.work_type_id:
+            wt = session.get(WorkType, work_type_id)
+            if wt is None or wt.school_id != info.school.id:
+                raise ValidationError("Такого вида работы нет.")
+            two = session.exec(
+                select(Mark.id).where(Mark.lesson_id == lesson_id, Mark.slot == 2)
+            ).first()
+            if two is not None and not wt.allows_two_marks:
+                raise ValidationError(
+                    "В колонке есть клетки с двумя отметками: этот вид работы их не допускает."
+                )
+            lesson.work_type_id = wt.id
+        after = _lesson_json(lesson)
+        if after == before:
+            session.rollback()
+            return lesson_column(
+                lesson, li.work_type, writable=True, school=info.school, today=today
+            )
+        if needs_reason(info.school, lesson.date, today) and not reason.strip():
+            raise ValidationError(_reason_needed(info.school.edit_lock_days))
+        audit.record(
+            session,
+            actor_id=actor.user_id,
+            action="journal.lesson.update",
+            entity=LESSON_ENTITY,
+            entity_id=lesson_id,
+            before=before,
+            after=after,
+            reason=reason.strip(),
+        )
+        stamp = utcnow()
+        if before["topic"] != after["topic"] or before["plan_item_id"] != after["plan_item_id"]:
+            lesson.topic_set_at = stamp
+        if (before["homework"], before["homework_links"]) != (
+            after["homework"],
+            after["homework_links"],
+        ):
+            lesson.homework_set_at = stamp
+        if before["work_type_id"] != after["work_type_id"] and wt is not None:
+            session.execute(
+                update(Mark)
+                .where(col(Mark.lesson_id) == lesson_id)
+                .values(work_type_id=wt.id, weight=wt.weight)
+            )
+        lesson.version += 1
+        lesson.updated_at = stamp
+        session.add(lesson)
+        session.flush()
+        column = lesson_column(lesson, wt, writable=True, school=info.school, today=today)
+    return column
+
+
+def create_lesson(
+    session: Session,
+    *,
+    actor: Actor,
+    assignment_id: int,
+    on: dt.date,
+    number: int,
+    extra: bool = False,
+    now: dt.datetime | None = None,
+) -> LessonColumn:
+    """Open a lesson column for a timetable slot of the assignment that has none yet.
+
+    `extra=True` adds a lesson that is not in the timetable. Refused on holidays, days off,
+    dates outside the periods, and when the lesson already exists.
+    """
+    with write_transaction(session):
+        info = load_assignment(session, assignment_id)
+        permissions.require(
+            session,
+            actor,
+            Permission.LESSON_WRITE,
+            Target(assignment_id=assignment_id, class_id=info.group.id),
+        )
+        if not 0 <= number <= 10:
+            raise ValidationError("Номер урока — от 0 до 10.")
+        exists = session.exec(
+            select(Lesson.id).where(
+                Lesson.assignment_id == assignment_id, Lesson.date == on, Lesson.number == number
+            )
+        ).first()
+        if exists is not None:
+            raise ValidationError(f"{number}-й урок {on:%d.%m.%Y} уже есть в журнале.")
+        year_id = info.assignment.year_id
+        if period_of(term_periods(session, year_id, info.grade), on) is None:
+            raise ValidationError("Дата вне учебных четвертей (полугодий).")
+        if on.isoweekday() > info.school.days_per_week or is_holiday(
+            session, year_id, info.grade, on
+        ):
+            raise ValidationError("Этот день — каникулы или выходной.")
+        slot = session.exec(
+            select(TimetableSlot).where(
+                TimetableSlot.assignment_id == assignment_id,
+                TimetableSlot.weekday == on.isoweekday(),
+                TimetableSlot.number == number,
+                TimetableSlot.valid_from <= on,
+            )
+        ).all()
+        slot_now = next((s for s in slot if s.valid_to is None or s.valid_to >= on), None)
+        if slot_now is None and not extra:
+            raise ValidationError(
+                "В расписании нет этого урока: добавьте его как дополнительный урок."
+            )
+        lesson = Lesson(
+            assignment_id=assignment_id,
+            date=on,
+            number=number,
+            room=slot_now.room if slot_now else "",
+        )
+        session.add(lesson)
+        session.flush()
+        audit.record(
+            session,
+            actor_id=actor.user_id,
+            action="journal.lesson.create",
+            entity=LESSON_ENTITY,
+            entity_id=lesson.id,
+            after={**_lesson_json(lesson), "extra": slot_now is None},
+        )
+        column = lesson_column(
+            lesson, None, writable=True, school=info.school, today=school_today(info.school, now)
+        )
+    return column
+
+
+# --------------------------------------------------------------------------- period marks
+
+
+def _pm_result(
+    student_id: int, subject_id: int, period_id: int, pm: PeriodMark | None, suggested: int | None
+) -> PeriodMarkResult:
+    return PeriodMarkResult(
+        student_id=student_id,
+        subject_id=subject_id,
+        period_id=period_id,
+        value=pm.value if pm else None,
+        not_attested=pm.not_attested if pm else False,
+        justification=pm.justification if pm else "",
+        suggested=suggested,
+        version=pm.version if pm else 0,
+    )
+
+
+def _pm_json(
+    pm: PeriodMark | None, student_id: int, subject_id: int, period_id: int
+) -> dict[str, Any]:
+    return {
+        "student_id": student_id,
+        "subject_id": subject_id,
+        "period_id": period_id,
+        "value": pm.value if pm else None,
+        "not_attested": pm.not_attested if pm else False,
+        "justification": pm.justification if pm else "",
+    }
+
+
+def _term_standing(
+    session: Session,
+    info: AssignmentInfo,
+    period: Period,
+    student_id: int,
+    spans: Intervals,
+    today: dt.date,
+) -> tuple[int | None, bool]:
+    """(suggested mark, may be left unattested) from the current marks of a term."""
+    assert info.assignment.id is not None
+    cells = load_cells(
+        session,
+        assignment_id=info.assignment.id,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+        student_ids=[student_id],
+    )
+    lessons = session.exec(
+        select(col(Lesson.id), col(Lesson.date)).where(
+            Lesson.assignment_id == info.assignment.id,
+            Lesson.date >= period.starts_on,
+            Lesson.date <= min(period.ends_on, today),
+            col(Lesson.cancelled).is_(False),
+        )
+    ).all()
+    held = sum(1 for _, d in lessons if enrolled_on(spans, d))
+    marks = [(m.value, m.weight) for c in cells.values() for m in c.marks]
+    unexcused = sum(
+        1
+        for c in cells.values()
+        if c.attendance is not None and c.attendance.status == AttendanceStatus.ABSENT.value
+    )
+    school = info.school
+    suggested = suggested_period_mark(
+        weighted_average(marks),
+        round_to_5=Decimal(school.round_to_5),
+        round_to_4=Decimal(school.round_to_4),
+        round_to_3=Decimal(school.round_to_3),
+    )
+    return suggested, may_leave_unattested(
+        lessons_total=held, missed_without_reason=unexcused, marks_count=len(marks)
+    )
+
+
+def set_period_mark(
+    session: Session,
+    *,
+    actor: Actor,
+    student_id: int,
+    assignment_id: int,
+    period_id: int,
+    value: int | None,
+    expected_version: int | None,
+    not_attested: bool = False,
+    justification: str = "",
+    now: dt.datetime | None = None,
+) -> PeriodMarkResult:
+    """Set (or clear, with value None) a quarter, half-year or year mark: 2–5 only.
+
+    A value other than the suggested one needs a one-line justification. "Not attested"
+    only when [004 §5.14] allows it; no "н/а" is ever written.
+    """
+    with write_transaction(session):
+        info = load_assignment(session, assignment_id)
+        permissions.require(
+            session,
+            actor,
+            Permission.PERIOD_MARK_WRITE,
+            Target(assignment_id=assignment_id, class_id=info.group.id),
+        )
+        if not info.marks_allowed:
+            raise ValidationError(no_marks_reason(info.grade, info.subject))
+        year_id = info.assignment.year_id
+        terms = term_periods(session, year_id, info.grade)
+        year_p = year_period(session, year_id, info.grade)
+        period = next((p for p in [*terms, year_p] if p is not None and p.id == period_id), None)
+        if period is None:
+            raise NotFound("Такого учебного периода у этого класса нет.")
+        if value is not None and not 2 <= value <= 5:
+            raise ValidationError("Отметка за период — только 2, 3, 4 или 5.")
+        if value is not None and not_attested:
+            raise ValidationError("Укажите либо отметку, либо «не аттестован», но не то и другое.")
+        justification = justification.strip()
+        if "\n" in justification or len(justification) > 300:
+            raise ValidationError("Обоснование — одна строка до 300 знаков.")
+        assert info.group.id is not None and info.subject.id is not None
+        spans = enrolment_intervals(
+            session,
+            class_id=info.group.id,
+            subgroup_id=info.assignment.subgroup_id,
+            starts_on=period.starts_on,
+            ends_on=period.ends_on,
+            student_ids=[student_id],
+        ).get(student_id)
+        if not spans:
+            raise ValidationError("Учащийся не числится в классе (подгруппе) в этом периоде.")
+        subject_id = info.subject.id
+        pm = session.exec(
+            select(PeriodMark)
+            .where(
+                PeriodMark.student_id == student_id,
+                PeriodMark.subject_id == subject_id,
+                PeriodMark.period_id == period_id,
+            )
+            .with_for_update()
+        ).first()
+        today = school_today(info.school, now)
+        if period.kind == PeriodKind.YEAR.value:
+            term_marks = session.exec(
+                select(PeriodMark).where(
+                    PeriodMark.student_id == student_id,
+                    PeriodMark.subject_id == subject_id,
+                    col(PeriodMark.period_id).in_([p.id for p in terms]),
+                )
+            ).all()
+            school = info.school
+            suggested = suggested_period_mark(
+                weighted_average((m.value, Decimal(1)) for m in term_marks if m.value is not None),
+                round_to_5=Decimal(school.round_to_5),
+                round_to_4=Decimal(school.round_to_4),
+                round_to_3=Decimal(school.round_to_3),
+            )
+            may_unattest = any(m.not_attested for m in term_marks)
+        else:
+            suggested, may_unattest = _term_standing(
+                session, info, period, student_id, spans, today
+            )
+        current = _pm_result(student_id, subject_id, period_id, pm, suggested)
+        if (expected_version or 0) != current.version:
+            raise ConflictError(
+                "Отметку за период уже изменил другой пользователь: проверьте и введите снова.",
+                current=current,
+            )
+        if (current.value, current.not_attested, current.justification) == (
+            value,
+            not_attested,
+            justification if (value is not None or not_attested) else "",
+        ):
+            return current
+        if not_attested and not may_unattest:
+            raise ValidationError(
+                "«Не аттестован» допускается, только если пропущено более 75% уроков без "
+                "уважительной причины и нет отметок. Иначе продлите срок аттестации."
+            )
+        if value is not None and value != suggested and not justification:
+            raise ValidationError(
+                f"Отметка отличается от рассчитанной ({suggested}): укажите обоснование в одну строку."
+                if suggested is not None
+                else "Текущих отметок нет: укажите обоснование отметки в одну строку."
+            )
+        before = _pm_json(pm, student_id, subject_id, period_id)
+        stamp = utcnow()
+        if value is None and not not_attested:
+            after = _pm_json(None, student_id, subject_id, period_id)
+            row = audit.record(
+                session,
+                actor_id=actor.user_id,
+                action="journal.period_mark.clear",
+                entity=PERIOD_MARK_ENTITY,
+                entity_id=pm.id if pm else None,
+                before=before,
+                after=after,
+            )
+            if pm is not None:
+                session.delete(pm)
+            session.flush()
+            return _pm_result(student_id, subject_id, period_id, None, suggested)
+        if pm is None:
+            pm = PeriodMark(
+                student_id=student_id,
+                subject_id=subject_id,
+                period_id=period_id,
+                author_id=actor.user_id,
+            )
+        pm.value, pm.not_attested, pm.justification = value, not_attested, justification
+        pm.author_id = actor.user_id
+        pm.updated_at = stamp
+        session.add(pm)
+        session.flush()
+        row = audit.record(
+            session,
+            actor_id=actor.user_id,
+            action="journal.period_mark.set",
+            entity=PERIOD_MARK_ENTITY,
+            entity_id=pm.id,
+            before=before,
+            after=_pm_json(pm, student_id, subject_id, period_id),
+            reason=justification,
+        )
+        pm.version = _next_version(row.id or 0, current.version)
+        session.add(pm)
+        session.flush()
+        result = _pm_result(student_id, subject_id, period_id, pm, suggested)
+    return result
+
+
+# --------------------------------------------------------------------------- excuses, remarks
+
+
+def excuse_absence(
+    session: Session,
+    *,
+    actor: Actor,
+    reason: str,
+    expected_version: int | None,
+    attendance_id: int | None = None,
+    student_id: int | None = None,
+    lesson_id: int | None = None,
+) -> CellState:
+    """The class teacher marks an absence (by id, or by student and lesson) as excused."""
+    with write_transaction(session):
+        if attendance_id is not None:
+            att = session.get(Attendance, attendance_id)
+        else:
+            att = session.exec(
+                select(Attendance).where(
+                    Attendance.student_id == (student_id or 0),
+                    Attendance.lesson_id == (lesson_id or 0),
+                )
+            ).first()
+        if att is None:
+            raise NotFound("Пропуск не найден.")
+        permissions.require(
+            session,
+            actor,
+            Permission.ATTENDANCE_EXCUSE,
+            Target(lesson_id=att.lesson_id, student_id=att.student_id),
+        )
+        load_lessons(session, [att.lesson_id], for_update=True)
+        session.refresh(att)
+        reason = " ".join(reason.split())
+        if not reason:
+            raise ValidationError("Укажите уважительную причину пропуска.")
+        if len(reason) > 300:
+            raise ValidationError("Причина пропуска длиннее 300 знаков.")
+        if att.status == AttendanceStatus.LATE.value:
+            raise ValidationError("Опоздание не отмечается как пропуск по уважительной причине.")
+        key = (att.student_id, att.lesson_id)
+        current = load_cells(session, lesson_ids=[att.lesson_id], student_ids=[att.student_id])[key]
+        if (expected_version or 0) != current.version:
+            raise ConflictError(MSG_CONFLICT.format(text=current.text or "пусто"), current=current)
+        if att.status == AttendanceStatus.EXCUSED.value and att.reason == reason:
+            return current
+        before = _cell_json(current)
+        row = audit.record(
+            session,
+            actor_id=actor.user_id,
+            action="journal.attendance.excuse",
+            entity=CELL_ENTITY,
+            entity_id=att.lesson_id,
+            before=before,
+            after={**before, "attendance": AttendanceStatus.EXCUSED.value, "reason": reason},
+            reason=reason,
+        )
+        att.status = AttendanceStatus.EXCUSED.value
+        att.reason = reason
+        att.version = _next_version(row.id or 0, current.version)
+        att.updated_at = utcnow()
+        session.add(att)
+        session.flush()
+        cell = load_cells(session, lesson_ids=[att.lesson_id], student_ids=[att.student_id])[key]
+    return cell
+
+
+def write_remark(
+    session: Session,
+    *,
+    actor: Actor,
+    student_id: int,
+    kind: str,
+    text: str,
+    lesson_id: int | None = None,
+) -> RemarkResult:
+    """A remark or praise into a student's diary, by a teacher of the student or the class teacher."""
+    with write_transaction(session):
+        student = session.get(Student, student_id)
+        if student is None:
+            raise NotFound("Учащийся не найден.")
+        permissions.require(session, actor, Permission.REMARK_WRITE, Target(student_id=student_id))
+        subject_id = None
+        if lesson_id is not None:
+            permissions.require(
+                session,
+                actor,
+                Permission.REMARK_WRITE,
+                Target(lesson_id=lesson_id, student_id=student_id),
+            )
+            li = load_lessons(session, [lesson_id]).get(lesson_id)
+            if li is None:
+                raise NotFound("Урок не найден.")
+            assert li.info.group.id is not None
+            spans = enrolment_intervals(
+                session,
+                class_id=li.info.group.id,
+                subgroup_id=li.info.assignment.subgroup_id,
+                starts_on=li.lesson.date,
+                ends_on=li.lesson.date,
+                student_ids=[student_id],
+            ).get(student_id)
+            if not spans:
+                raise ValidationError(MSG_NOT_ENROLLED)
+            subject_id = li.info.subject.id
+        if kind not in {k.value for k in RemarkKind}:
+            raise ValidationError("Запись в дневник — замечание или похвала.")
+        text = text.strip()
+        if not text:
+            raise ValidationError("Напишите текст записи.")
+        if len(text) > 1000:
+            raise ValidationError("Запись длиннее 1000 знаков.")
+        remark = DiaryRemark(
+            student_id=student_id,
+            author_id=actor.user_id,
+            lesson_id=lesson_id,
+            subject_id=subject_id,
+            kind=kind,
+            text=text,
+        )
+        session.add(remark)
+        session.flush()
+        audit.record(
+            session,
+            actor_id=actor.user_id,
+            action="diary.remark.create",
+            entity="diary_remark",
+            entity_id=remark.id,
+            after={
+                "student_id": student_id,
+                "kind": kind,
+                "text": text,
+                "lesson_id": lesson_id,
+                "subject_id": subject_id,
+            },
+        )
+        assert remark.id is not None
+        result = RemarkResult(
+            remark.id, student_id, kind, text, lesson_id, subject_id, remark.created_at
+        )
+    return result

@@ -1,0 +1,59 @@
+"""Small reads about the logged-in user and the school, for the page header.
+
+They need no permission: a user may always see their own name, and the school's name is
+on the start page for everyone.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from ejournal.domain.models import AcademicYear, ClassGroup, Parent, School, Staff, Student, User
+
+DEFAULT_SCHOOL_NAME = "Электронный журнал"
+
+
+def _short_name(last: str, first: str, middle: str) -> str:
+    initials = "".join(f"{part[0]}." for part in (first, middle) if part)
+    return f"{last} {initials}".strip()
+
+
+def display_name(session: Session, user_id: int) -> str:
+    """The user's name as the header shows it ("Иванова А. П."), or the login."""
+    people: list[Staff | Parent | Student | None] = [
+        session.exec(select(Staff).where(Staff.user_id == user_id)).first(),
+        session.exec(select(Parent).where(Parent.user_id == user_id)).first(),
+        session.exec(select(Student).where(Student.user_id == user_id)).first(),
+    ]
+    for person in people:
+        if person is not None:
+            return _short_name(person.last_name, person.first_name, person.middle_name)
+    user = session.get(User, user_id)
+    return user.login if user is not None else ""
+
+
+def school_name(session: Session, school_id: int | None = None) -> str:
+    """The school's full name (the first school when none is given, as on the login page)."""
+    query = select(School).order_by(col(School.id))
+    if school_id is not None:
+        query = query.where(School.id == school_id)
+    school = session.exec(query).first()
+    return school.name if school is not None else DEFAULT_SCHOOL_NAME
+
+
+def class_choices(session: Session, school_id: int) -> list[tuple[int, str]]:
+    """The school's classes of the current year as (id, "5 «А»"), for pickers."""
+    rows = session.exec(
+        select(ClassGroup)
+        .join(AcademicYear, col(AcademicYear.id) == ClassGroup.year_id)
+        .where(ClassGroup.school_id == school_id, col(AcademicYear.is_current).is_(True))
+        .order_by(col(ClassGroup.grade), col(ClassGroup.letter))
+    ).all()
+    return [(g.id, f"{g.grade} «{g.letter}»") for g in rows if g.id is not None]
+
+
+def user_id_by_login(session: Session, login: str) -> int | None:
+    """The account with exactly this login (case-insensitive), for filters by person."""
+    user = session.exec(select(User).where(func.lower(User.login) == login.strip().lower())).first()
+    return None if user is None else user.id
