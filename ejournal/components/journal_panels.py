@@ -1,0 +1,319 @@
+"""Dialogs of the journal page: the lesson column, a new lesson, the edit-lock reason,
+period marks, remarks to parents and excused absences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from ejournal.components.layout import error_callout
+from ejournal.state.journal import JournalState
+
+S = JournalState
+
+
+def _dialog(open_: Any, title: Any, *children: rx.Component) -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(title),
+            *children,
+            max_width="560px",
+        ),
+        open=open_,
+        on_open_change=S.close_dialogs,
+    )
+
+
+def _buttons(submit: str, *, enabled: rx.Var[bool] | bool = True) -> rx.Component:
+    return rx.hstack(
+        rx.dialog.close(rx.button("Отмена", type="button", variant="soft", color_scheme="gray")),
+        rx.cond(enabled, rx.button(submit, type="submit")),
+        justify="end",
+        spacing="3",
+        width="100%",
+        margin_top="12px",
+    )
+
+
+def _field(label: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
+
+
+def lesson_panel() -> rx.Component:
+    """Topic (from the КТП or typed), homework, links and work type of one lesson."""
+    p: Any = S.panel
+    editable = S.can_lessons & (p["editable"] == "1")
+    plan_list = rx.cond(
+        editable & (S.plan_items.length() > 0),  # type: ignore[attr-defined]
+        rx.box(
+            rx.text("Темы из КТП:", size="1", color_scheme="gray"),
+            rx.foreach(
+                S.plan_items,
+                lambda item: rx.el.button(
+                    rx.text(item["label"], size="2"),
+                    rx.cond(item["used"] == "1", rx.badge("уже была", size="1", variant="soft")),
+                    type="button",
+                    class_name="ej-plan-item",
+                    on_click=S.pick_plan_item(item["id"]),
+                ),
+            ),
+            class_name="ej-plan-list",
+        ),
+    )
+    return _dialog(
+        S.panel_open,
+        "Урок " + p["label"].to(str) + " (" + p["number"].to(str) + "-й)",
+        rx.form(
+            rx.vstack(
+                rx.cond(
+                    p["lock"] != "",
+                    rx.callout(p["lock"], icon="info", size="1", width="100%"),
+                ),
+                _field(
+                    "Тема урока",
+                    rx.cond(
+                        editable,
+                        rx.input(
+                            value=S.panel_topic,
+                            on_change=S.edit_topic.debounce(250),
+                            placeholder="Начните вводить тему или номер строки КТП",
+                            name="topic",
+                            id="ej-topic",
+                            width="100%",
+                        ),
+                        rx.text(rx.cond(p["topic"] != "", p["topic"], "—")),
+                    ),
+                ),
+                rx.cond(
+                    S.panel_plan_id != "",
+                    rx.text("✓ тема из КТП", size="1", color_scheme="green"),
+                ),
+                plan_list,
+                _field(
+                    "Домашнее задание",
+                    rx.cond(
+                        editable,
+                        rx.text_area(
+                            default_value=p["homework"],
+                            name="homework",
+                            id="ej-homework",
+                            placeholder="§ 12, № 345, 347",
+                            rows="2",
+                            width="100%",
+                        ),
+                        rx.text(rx.cond(p["homework"] != "", p["homework"], "—")),
+                    ),
+                ),
+                _field(
+                    "Ссылки (по одной в строке)",
+                    rx.cond(
+                        editable,
+                        rx.text_area(
+                            default_value=p["links"],
+                            name="links",
+                            placeholder="https://…",
+                            rows="2",
+                            width="100%",
+                        ),
+                        rx.text(rx.cond(p["links"] != "", p["links"], "—")),
+                    ),
+                ),
+                _field(
+                    "Вид работы",
+                    rx.cond(
+                        editable,
+                        rx.el.select(
+                            rx.el.option("— не указан —", value=""),
+                            rx.foreach(
+                                S.work_type_options,
+                                lambda o: rx.el.option(o["label"], value=o["id"]),
+                            ),
+                            default_value=p["wt_id"],
+                            name="work_type",
+                            class_name="ej-select",
+                        ),
+                        rx.text(rx.cond(p["wt_name"] != "", p["wt_name"], "—")),
+                    ),
+                ),
+                rx.cond(
+                    editable & (p["reason"] == "1"),
+                    _field(
+                        "Причина исправления (урок прошёл давно)",
+                        rx.input(name="reason", width="100%"),
+                    ),
+                ),
+                error_callout(S.panel_error),
+                _buttons("Сохранить", enabled=editable),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=S.save_lesson,
+            reset_on_submit=False,
+        ),
+    )
+
+
+def add_lesson_dialog() -> rx.Component:
+    return _dialog(
+        S.add_open,
+        "Добавить урок",
+        rx.form(
+            rx.vstack(
+                rx.text(
+                    "Для урока по расписанию, которого ещё нет в журнале, или дополнительного.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                _field("Дата", rx.input(type="date", name="date", required=True)),
+                _field(
+                    "Номер урока",
+                    rx.input(type="number", name="number", min=0, max=10, default_value="1"),
+                ),
+                rx.hstack(
+                    rx.checkbox(name="extra"),
+                    rx.text("дополнительный урок (нет в расписании)", size="2"),
+                ),
+                error_callout(S.add_error),
+                _buttons("Добавить"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=S.add_lesson,
+        ),
+    )
+
+
+def reason_dialog() -> rx.Component:
+    return _dialog(
+        S.reason_open,
+        "Причина исправления",
+        rx.form(
+            rx.vstack(
+                rx.text(S.reason_note, size="2"),
+                rx.input(
+                    name="reason",
+                    id="ej-reason",
+                    placeholder="например: ошибка при вводе",
+                    width="100%",
+                    auto_focus=True,
+                ),
+                _buttons("Сохранить"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=S.confirm_reason,
+        ),
+    )
+
+
+def period_mark_dialog() -> rx.Component:
+    pm: Any = S.pm
+    return _dialog(
+        S.pm_open,
+        pm["title"],
+        rx.form(
+            rx.vstack(
+                rx.text(pm["name"], weight="bold"),
+                rx.text(
+                    rx.cond(
+                        pm["avg"] != "", "Средневзвешенный балл: " + pm["avg"].to(str) + ". ", ""
+                    ),
+                    rx.cond(
+                        pm["suggested"] != "",
+                        "Расчётная отметка: " + pm["suggested"].to(str) + ".",
+                        "Текущих отметок нет.",
+                    ),
+                    size="2",
+                ),
+                _field(
+                    "Отметка",
+                    rx.el.select(
+                        rx.el.option("— не выставлена —", value=""),
+                        rx.el.option("5", value="5"),
+                        rx.el.option("4", value="4"),
+                        rx.el.option("3", value="3"),
+                        rx.el.option("2", value="2"),
+                        rx.cond(pm["na"] == "1", rx.el.option("не аттестован", value="na")),
+                        default_value=rx.cond(
+                            pm["current"] == "не атт.",
+                            "na",
+                            rx.cond(pm["current"] != "", pm["current"], pm["suggested"]),
+                        ),
+                        name="value",
+                        id="ej-pm-value",
+                        class_name="ej-select",
+                    ),
+                ),
+                _field(
+                    "Обоснование (если отметка отличается от расчётной)",
+                    rx.input(name="justification", width="100%", max_length=300),
+                ),
+                error_callout(S.pm_error),
+                _buttons("Выставить"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=S.save_period_mark,
+        ),
+    )
+
+
+def remark_dialog() -> rx.Component:
+    return _dialog(
+        S.remark_open,
+        "Запись в дневник",
+        rx.form(
+            rx.vstack(
+                rx.text(S.remark["name"], weight="bold"),
+                rx.el.select(
+                    rx.el.option("Похвала", value="praise"),
+                    rx.el.option("Замечание", value="remark"),
+                    name="kind",
+                    class_name="ej-select",
+                ),
+                rx.text_area(
+                    name="text", placeholder="Текст для родителей", rows="3", width="100%"
+                ),
+                error_callout(S.remark_error),
+                _buttons("Отправить"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=S.save_remark,
+        ),
+    )
+
+
+def excuse_dialog() -> rx.Component:
+    return _dialog(
+        S.excuse_open,
+        "Пропуск по уважительной причине",
+        rx.form(
+            rx.vstack(
+                rx.text(S.excuse["who"], weight="bold"),
+                rx.input(
+                    name="reason",
+                    default_value=S.excuse["reason"],
+                    placeholder="справка, заявление родителей, соревнования…",
+                    width="100%",
+                ),
+                error_callout(S.excuse_error),
+                _buttons("Сохранить"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=S.save_excuse,
+        ),
+    )
+
+
+def dialogs() -> rx.Component:
+    return rx.fragment(
+        lesson_panel(),
+        add_lesson_dialog(),
+        reason_dialog(),
+        period_mark_dialog(),
+        remark_dialog(),
+        excuse_dialog(),
+    )

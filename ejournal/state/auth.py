@@ -1,0 +1,240 @@
+"""Logging in, the start page, changing the password, and the user's own account."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from ejournal.domain import auth, profile
+from ejournal.domain.db import session_scope
+from ejournal.domain.errors import DomainError
+from ejournal.domain.permissions import Permission
+from ejournal.state.base import (
+    CHANGE_PASSWORD_ROUTE,
+    SessionState,
+    public,
+    read_session,
+    requires,
+    run_service,
+)
+
+T = TypeVar("T")
+
+#: bcrypt (about 250 ms of one core per login at cost 12) runs in its own pool, one thread
+#: per core: in the default pool that every page's database reads share, a burst of logins
+#: held all its threads and other parents' weeks waited seconds behind the hashes
+#: (measured by `make load`). One thread per core is enough to keep every core hashing.
+# bcrypt threads yield to the event loop a little (nice 3): a burst of logins must not
+# slow other families' pages; alone they still use every core.
+_BCRYPT_NICE = 3
+
+
+def _lower_priority() -> None:
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _BCRYPT_NICE)
+    except (AttributeError, OSError):  # not Linux, or not permitted: run at normal priority
+        pass
+
+
+_PASSWORD_POOL = ThreadPoolExecutor(
+    max_workers=os.cpu_count() or 1,
+    thread_name_prefix="ejournal-bcrypt",
+    initializer=_lower_priority,
+)
+
+
+async def run_password_work(fn: Callable[[], T]) -> T:
+    """Run `fn` (which checks or hashes a password) in the password pool."""
+    return await asyncio.get_running_loop().run_in_executor(_PASSWORD_POOL, fn)
+
+
+def _client_ip(state: rx.State) -> str:
+    headers = state.router.headers
+    forwarded = str(getattr(headers, "x_forwarded_for", "") or "").split(",")[0].strip()
+    return (forwarded or state.router.session.client_ip or "")[:64]
+
+
+class LoginState(SessionState):
+    """The login form on ``/`` and ``/login``."""
+
+    error: str = ""
+    locked: bool = False
+    busy: bool = False
+
+    @public
+    async def open_start(self) -> Any:
+        """On load of ``/`` and ``/login``: show the school's name, or go home if logged in."""
+        self.error = ""
+        self.locked = False
+        self.busy = False
+
+        def read() -> str:
+            with read_session() as session:
+                return profile.school_name(session)
+
+        self.school_name = await asyncio.to_thread(read)
+        actor, must_change = await self._session_actor()
+        if actor is not None:
+            return rx.redirect(CHANGE_PASSWORD_ROUTE if must_change else self._home())
+        return None
+
+    @public
+    async def submit(self, form: dict[str, Any]) -> Any:
+        """Check the login and password; on success start a session and go home."""
+        login = str(form.get("login", "")).strip()[:64]
+        password = str(form.get("password", ""))[:512]
+        remember = form.get("remember") in (True, "on", "true", "1")
+        if not login or not password:
+            self.error = "Введите логин и пароль."
+            self.locked = False
+            return
+        self.busy = True
+        yield
+        ip = _client_ip(self)
+        user_agent = (self.router.headers.user_agent or "")[:300]
+
+        def attempt() -> Any:
+            # bcrypt runs here, in a worker thread with its own session.
+            with session_scope() as session:
+                return auth.authenticate(
+                    session,
+                    login=login,
+                    password=password,
+                    remember=remember,
+                    ip=ip,
+                    user_agent=user_agent,
+                )
+
+        result = await run_password_work(attempt)
+        self.busy = False
+        if not result.ok:
+            self.error = result.message
+            # A lock lasts minutes; the short delays before it are shown as plain errors.
+            self.locked = result.retry_after_seconds >= 60
+            return
+        self.error = ""
+        self.locked = False
+        self._start_session(result.token, remember=remember)
+        actor, _ = await self._session_actor()
+        if actor is None:  # the session vanished at once: treat as a failed login
+            self.error = "Не удалось войти. Попробуйте ещё раз."
+            return
+        if result.must_change_password:
+            yield rx.redirect(CHANGE_PASSWORD_ROUTE)
+        else:
+            yield rx.redirect(self._home())
+
+
+class PasswordState(SessionState):
+    """Changing one's own password (forced after a one-time password, or on ``/account``)."""
+
+    password_error: str = ""
+    password_done: str = ""
+
+    @requires(Permission.OWN_ACCOUNT, before_password_change=True)
+    async def change_password(self, form: dict[str, Any]) -> Any:
+        """Replace the password; other sessions end; the user goes on to their home."""
+        old = str(form.get("old_password", ""))
+        new = str(form.get("new_password", ""))
+        repeat = str(form.get("repeat_password", ""))
+        self.password_done = ""
+        if new != repeat:
+            self.password_error = "Новый пароль и повтор не совпадают."
+            return None
+        actor, token = self._actor(), self._token()
+
+        def change() -> None:
+            # Two bcrypt runs (check the old password, hash the new one): the password pool.
+            with session_scope() as session:
+                auth.change_password(
+                    session,
+                    actor=actor,
+                    old_password=old,
+                    new_password=new,
+                    current_token=token,
+                )
+
+        try:
+            await run_password_work(change)
+        except DomainError as e:
+            self.password_error = e.message
+            return None
+        self.password_error = ""
+        self.password_done = "Пароль изменён."
+        return [rx.toast.success("Пароль изменён."), rx.redirect(self._home())]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d.%m.%Y")
+    return value
+
+
+def as_row(item: Any) -> dict[str, Any]:
+    """A service's dataclass (or mapping) as a dict of plain, display-ready values."""
+    is_record = dataclasses.is_dataclass(item) and not isinstance(item, type)
+    data = dataclasses.asdict(item) if is_record else dict(item)
+    return {k: _plain(v) for k, v in data.items()}
+
+
+#: (substring of the User-Agent, name shown) — first match wins, so Edge before Chrome.
+_BROWSERS = (
+    ("YaBrowser", "Яндекс Браузер"),
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_label(user_agent: str) -> str:
+    """A short device name for "where am I logged in" (e.g. «Chrome, Windows»)."""
+    browser = next((name for key, name in _BROWSERS if key in user_agent), "")
+    system = next((name for key, name in _SYSTEMS if key in user_agent), "")
+    return ", ".join(p for p in (browser, system) if p) or "неизвестное устройство"
+
+
+class AccountState(SessionState):
+    """``/account``: my sessions (end the others) and logout."""
+
+    sessions: list[dict[str, Any]] = []
+
+    @requires(Permission.OWN_ACCOUNT)
+    async def load_sessions(self) -> Any:
+        """List my open sessions, the current one marked."""
+        rows = await run_service(
+            auth.list_sessions, actor=self._actor(), current_token=self._token()
+        )
+        self.sessions = [{**as_row(r), "device": device_label(r.user_agent)} for r in rows]
+
+    @requires(Permission.OWN_ACCOUNT)
+    async def end_session(self, session_id: int) -> Any:
+        """End one of my other sessions (the service refuses someone else's)."""
+        try:
+            await run_service(auth.end_session, actor=self._actor(), session_id=int(session_id))
+        except DomainError as e:
+            return rx.toast.error(e.message)
+        rows = await run_service(
+            auth.list_sessions, actor=self._actor(), current_token=self._token()
+        )
+        self.sessions = [{**as_row(r), "device": device_label(r.user_agent)} for r in rows]
+        return rx.toast.success("Сеанс завершён.")

@@ -1,0 +1,466 @@
+"""The security plumbing every State builds on: the session cookie, the actor, and the
+declaration of what each event handler may do.
+
+How to write a State for a new page (journal, diary, …)::
+
+    from ejournal.domain.permissions import Permission
+    from ejournal.state.base import SessionState, public, requires, run_service
+
+    class JournalState(SessionState):
+        rows: list[dict] = []          # plain data for the page (sent to the browser)
+        _assignment_id: int = 0        # backend-only (never sent, never settable)
+
+        @requires(Permission.JOURNAL_READ)
+        async def load(self) -> Any:
+            actor = self._actor()      # validated against the DB for THIS event
+            self.rows = await run_service(journal.page_rows, actor=actor, assignment_id=…)
+
+Rules (a test enforces the first one):
+
+* Every public event handler (a method not starting with ``_``) carries ``@requires(P)``
+  or ``@public``. ``@requires`` validates the session token against the database on every
+  call (expired, ended, blocked, password changed → redirect to ``/login``) and checks
+  that one of the user's roles grants ``P`` at all; the object-level check (own class,
+  own child …) stays in the domain service, which calls ``permissions.require``.
+* A refused call returns a redirect or a toast and changes nothing.
+* Identity lives only in backend vars (``_user_id``); the browser holds only the
+  session token cookie. Page guards (``guard``) are navigation, not security.
+* Services raise ``DomainError`` with a Russian message: catch it and show ``e.message``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import dataclasses
+import functools
+import inspect
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, TypeVarTuple
+
+import reflex as rx
+from sqlmodel import Session
+
+from ejournal.config import get_settings
+from ejournal.domain import auth, profile
+from ejournal.domain.db import get_engine, session_scope
+from ejournal.domain.models import Role
+from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission
+
+log = logging.getLogger("ejournal.state")
+
+F = TypeVar("F", bound=Callable[..., Any])
+P = TypeVarTuple("P")
+S = TypeVar("S", bound=rx.State)
+
+if TYPE_CHECKING:
+    from reflex_base.event import EventCallback
+
+
+class _HandlerDecorator(Protocol):
+    """Turns a handler into what ``rx.event`` gives the type checker (an EventCallback)."""
+
+    def __call__(self, fn: Callable[[S, *P], Any], /) -> EventCallback[*P]: ...
+
+
+LOGIN_ROUTE = auth.LOGIN_PATH
+CHANGE_PASSWORD_ROUTE = auth.CHANGE_PASSWORD_PATH
+
+_COOKIE_PREFIX = "ejournal_"
+_REMEMBER_SECONDS = get_settings().remember_days * 24 * 3600
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+@dataclasses.dataclass(frozen=True)
+class Access:
+    """What an event handler needs: a permission, or nothing (``public``)."""
+
+    kind: Literal["public", "requires"]
+    permission: Permission | None = None
+    # Allowed while the user still has to replace a one-time password.
+    before_password_change: bool = False
+
+
+#: "module.Class.handler" → its declared access; filled by the decorators at import.
+HANDLER_ACCESS: dict[str, Access] = {}
+
+_ACCESS_ATTR = "__ejournal_access__"
+
+
+def declared_access(fn: Callable[..., Any]) -> Access | None:
+    """The access a handler function declared with ``@public``/``@requires`` (or None)."""
+    return getattr(fn, _ACCESS_ATTR, None)
+
+
+def _declare(fn: Any, access: Access) -> None:
+    setattr(fn, _ACCESS_ATTR, access)
+    HANDLER_ACCESS[f"{fn.__module__}.{fn.__qualname__}"] = access
+
+
+def public(fn: Callable[[S, *P], Any]) -> EventCallback[*P]:
+    """Declare that anyone, logged in or not, may call this handler (login, logout, guards).
+
+    A public handler must not reveal or change anything that needs a permission.
+    """
+    _declare(fn, Access("public"))
+    return fn  # type: ignore[return-value]
+
+
+# The actor of the event being handled, set by @requires for the handler's duration.
+_CURRENT_ACTOR: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
+    "ejournal_current_actor", default=None
+)
+
+
+def requires(permission: Permission, *, before_password_change: bool = False) -> _HandlerDecorator:
+    """Declare and enforce that the handler needs ``permission``.
+
+    Before the handler runs, the session token is validated against the database and the
+    user's roles must grant ``permission`` (on some objects: the service checks the
+    object). Otherwise the handler does not run: the client is sent to ``/login`` (no valid
+    session) or gets a refusal toast (no permission). Inside, ``self._actor()`` is the
+    validated actor. Works for plain, async and generator handlers; the wrapper is async.
+    """
+
+    access = Access("requires", permission, before_password_change)
+
+    def decorate(fn: Any) -> Any:
+        if inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            async def gen_wrapper(self: SessionState, *args: Any, **kwargs: Any) -> Any:
+                actor, refusal = await self._authorize(access, fn.__qualname__)
+                if actor is None:
+                    yield refusal
+                    return
+                results = fn(self, *args, **kwargs)
+                while True:
+                    token = _CURRENT_ACTOR.set(actor)
+                    try:
+                        if inspect.isasyncgen(results):
+                            item = await results.__anext__()
+                        else:
+                            item = next(results)
+                    except (StopAsyncIteration, StopIteration):
+                        return
+                    finally:
+                        _CURRENT_ACTOR.reset(token)
+                    yield item
+
+            wrapper: Any = gen_wrapper
+        else:
+
+            @functools.wraps(fn)
+            async def fn_wrapper(self: SessionState, *args: Any, **kwargs: Any) -> Any:
+                actor, refusal = await self._authorize(access, fn.__qualname__)
+                if actor is None:
+                    return refusal
+                token = _CURRENT_ACTOR.set(actor)
+                try:
+                    result = fn(self, *args, **kwargs)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    return result
+                finally:
+                    _CURRENT_ACTOR.reset(token)
+
+            wrapper = fn_wrapper
+        _declare(wrapper, access)
+        return wrapper
+
+    return decorate
+
+
+# --------------------------------------------------------------------------- services
+
+
+async def run_service(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+    """Run a domain service in a worker thread with its own committed session.
+
+    ``await run_service(users.set_active, actor=actor, user_id=5, active=False)`` calls
+    ``users.set_active(session, actor=actor, user_id=5, active=False)`` inside
+    ``session_scope()`` (commit on success, rollback on error) off the event loop, so
+    bcrypt or a slow query does not stall other users. DomainError propagates.
+    """
+
+    def call() -> Any:
+        with session_scope() as session:
+            return fn(session, **kwargs)
+
+    return await asyncio.to_thread(call)
+
+
+def read_session() -> Session:
+    """A plain session for a quick read in a sync context (close it: use ``with``)."""
+    return Session(get_engine(), expire_on_commit=False)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclasses.dataclass(frozen=True)
+class PageRule:
+    """Who may open a page (navigation only) and what loads it once allowed."""
+
+    permission: Permission | None
+    loaders: tuple[Any, ...] = ()
+    allow_before_password_change: bool = False
+
+
+#: page key (its route) → rule; filled by ``guarded_page``.
+PAGE_RULES: dict[str, PageRule] = {}
+
+
+def guarded_page(
+    app: rx.App,
+    *,
+    route: str,
+    component: Callable[[], rx.Component],
+    title: str,
+    permission: Permission | None,
+    on_load: Sequence[Any] = (),
+    allow_before_password_change: bool = False,
+) -> None:
+    """Add a page that only logged-in users whose roles grant ``permission`` can open.
+
+    The page's ``on_load`` runs ``SessionState.guard(route)``; when the user may open the
+    page it fills the header and then queues ``on_load`` (handlers that must themselves
+    be ``@requires``-protected: the guard is navigation, not security). Otherwise it
+    redirects to ``/login`` or to the user's home with a message.
+    ``permission=None`` means any logged-in user.
+    """
+    PAGE_RULES[route] = PageRule(permission, tuple(on_load), allow_before_password_change)
+    app.add_page(
+        component,
+        route=route,
+        title=f"{title} — Электронный журнал",
+        on_load=SessionState.guard(route),
+    )
+
+
+# --------------------------------------------------------------------------- the state
+
+
+def role_title(role: str) -> str:
+    """The Russian name of a role ("teacher" → "Учитель")."""
+    try:
+        return ROLE_TITLES[Role(role)]
+    except ValueError:
+        return role
+
+
+class SessionState(rx.State):
+    """The logged-in user: the session cookie, backend-only identity, header data.
+
+    Every page State subclasses this (so its handlers see the cookie). Frontend vars here
+    are only what the header shows about the current user.
+    """
+
+    # The session token. Two cookies because a cookie's lifetime is fixed per var:
+    # a browser-session cookie, and a long one for "remember this device".
+    session_token: str = rx.Cookie(
+        "", name=f"{_COOKIE_PREFIX}session", path="/", same_site="strict"
+    )
+    remembered_token: str = rx.Cookie(
+        "",
+        name=f"{_COOKIE_PREFIX}remember",
+        path="/",
+        same_site="strict",
+        max_age=_REMEMBER_SECONDS,
+    )
+
+    # Backend-only identity (never sent to the browser, never settable by it).
+    _user_id: int | None = None
+    _active_role: str = ""
+
+    # Header data (display only, filled by the guard).
+    user_name: str = ""
+    active_role: str = ""
+    role_options: list[dict[str, str]] = []
+    nav_items: list[dict[str, str]] = []
+    school_name: str = ""
+
+    # ------------------------------------------------------------------ helpers
+
+    def _token(self) -> str:
+        return self.remembered_token or self.session_token
+
+    def _actor(self) -> Actor:
+        """The actor validated by ``@requires`` for the event being handled."""
+        actor = _CURRENT_ACTOR.get()
+        if actor is None:
+            msg = "_actor() outside a @requires handler"
+            raise RuntimeError(msg)
+        return actor
+
+    async def _session_actor(self) -> tuple[Actor | None, bool]:
+        """Validate the cookie token against the database: (actor, must_change_password)."""
+        token = self._token()
+        if not token:
+            return None, False
+
+        def check() -> Actor | None:
+            with session_scope() as session:
+                return auth.validate_session(session, token)
+
+        actor = await asyncio.to_thread(check)
+        if actor is None:
+            self._forget_identity()
+            return None, False
+        if self._user_id != actor.user_id:
+            # Another user's token arrived in this tab: drop what we knew.
+            self._user_id = actor.user_id
+            self._active_role = ""
+        if self._active_role not in {r.value for r in actor.roles}:
+            default = auth.default_role(actor.roles)
+            self._active_role = default.value if default is not None else ""
+        if self._active_role:
+            actor = dataclasses.replace(actor, active_role=Role(self._active_role))
+        return actor, actor.must_change_password
+
+    async def _require_actor(self) -> Actor | None:
+        """The actor of a valid session, or None (the caller then refuses)."""
+        actor, _ = await self._session_actor()
+        return actor
+
+    def _forget_identity(self) -> None:
+        self._user_id = None
+        self._active_role = ""
+        self.session_token = ""
+        self.remembered_token = ""
+        self.user_name = ""
+        self.active_role = ""
+        self.role_options = []
+        self.nav_items = []
+
+    async def _authorize(self, access: Access, name: str) -> tuple[Actor | None, Any]:
+        actor, must_change = await self._session_actor()
+        if actor is None:
+            return None, rx.redirect(LOGIN_ROUTE)
+        if must_change and not access.before_password_change:
+            return None, rx.redirect(CHANGE_PASSWORD_ROUTE)
+        assert access.permission is not None
+        if not actor.can(access.permission):
+            log.warning("refused %s for user %s", name, actor.user_id)
+            return None, rx.toast.error("Недостаточно прав для этого действия.")
+        return actor, None
+
+    def _home(self) -> str:
+        return auth.home_path(self._active_role) if self._active_role else LOGIN_ROUTE
+
+    def _home_for(self, actor: Actor, route: str) -> str:
+        """Where to send a user turned away from ``route``: home, unless home is that page."""
+        home = self._home()
+        rule = PAGE_RULES.get(home)
+        if home == route or (rule and rule.permission and not actor.can(rule.permission)):
+            return "/account"
+        return home
+
+    async def _fill_header(self, actor: Actor) -> None:
+        def read() -> tuple[str, str]:
+            with read_session() as session:
+                return profile.display_name(session, actor.user_id), profile.school_name(
+                    session, actor.school_id
+                )
+
+        self.user_name, self.school_name = await asyncio.to_thread(read)
+        self.active_role = self._active_role
+        self.role_options = [
+            {"value": r.value, "label": role_title(r.value)} for r in _ordered_roles(actor)
+        ]
+        self.nav_items = [
+            {"label": label, "href": href} for label, href in NAV_BY_ROLE.get(self._active_role, ())
+        ]
+
+    def _start_session(self, token: str, *, remember: bool) -> None:
+        """Store a fresh session token from a successful login in the right cookie."""
+        if remember:
+            self.remembered_token = token
+            self.session_token = ""
+        else:
+            self.session_token = token
+            self.remembered_token = ""
+
+    # ------------------------------------------------------------------ handlers
+
+    @public
+    async def guard(self, route: str) -> Any:
+        """On page load: let the user in, or send them to login / their home."""
+        rule = PAGE_RULES.get(route)
+        actor, must_change = await self._session_actor()
+        if actor is None:
+            return rx.redirect(LOGIN_ROUTE)
+        if rule is None:
+            return rx.redirect(self._home())
+        if must_change and not rule.allow_before_password_change:
+            return rx.redirect(CHANGE_PASSWORD_ROUTE)
+        if rule.permission is not None and not actor.can(rule.permission):
+            return [
+                rx.toast.error("Эта страница вам недоступна."),
+                rx.redirect(self._home_for(actor, route)),
+            ]
+        await self._fill_header(actor)
+        return list(rule.loaders)
+
+    @requires(Permission.OWN_ACCOUNT)
+    async def switch_role(self, role: str) -> Any:
+        """Switch the active role (a user who holds several) and go to its home."""
+        actor = self._actor()
+        if role not in {r.value for r in actor.roles}:
+            return rx.toast.error("У вас нет такой роли.")
+        self._active_role = role
+        await self._fill_header(actor)
+        return rx.redirect(auth.home_path(role))
+
+    @public
+    async def logout(self) -> Any:
+        """End this session on the server and forget it in the browser."""
+        token = self._token()
+        if token:
+            await run_service(auth.logout, token=token)
+        self._forget_identity()
+        return rx.redirect(LOGIN_ROUTE)
+
+
+#: The header's links per active role (label, route). Add your pages here.
+NAV_BY_ROLE: dict[str, tuple[tuple[str, str], ...]] = {
+    Role.TEACHER.value: (("Мои уроки", "/teacher"), ("Сообщения", "/messages")),
+    Role.CLASS_TEACHER.value: (
+        ("Мой класс", "/class"),
+        ("Ознакомление", "/class/confirmations"),
+        ("Объявления", "/announcements"),
+        ("Сообщения", "/messages"),
+    ),
+    Role.DEPUTY.value: (
+        ("Контроль", "/dashboard"),
+        ("Журнал", "/journal"),
+        ("Объявления", "/announcements"),
+        ("Сообщения", "/messages"),
+    ),
+    Role.DIRECTOR.value: (
+        ("Контроль", "/dashboard"),
+        ("Журнал", "/journal"),
+        ("Журнал аудита", "/admin/audit"),
+        ("Объявления", "/announcements"),
+        ("Сообщения", "/messages"),
+    ),
+    Role.ADMIN.value: (("Пользователи", "/admin/users"), ("Журнал аудита", "/admin/audit")),
+    Role.SECRETARY.value: (),
+    Role.PARENT.value: (
+        ("Дневник", "/diary"),
+        ("Отметки", "/diary/marks"),
+        ("Сообщения", "/messages"),
+    ),
+    Role.STUDENT.value: (
+        ("Дневник", "/diary"),
+        ("Отметки", "/diary/marks"),
+        ("Сообщения", "/messages"),
+    ),
+}
+
+
+def _ordered_roles(actor: Actor) -> list[Role]:
+    return [r for r in auth.ROLE_PRIORITY if r in actor.roles]

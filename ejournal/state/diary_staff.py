@@ -1,0 +1,235 @@
+"""Staff around the diary: who confirmed the week (``/class/confirmations``) and posting
+announcements (``/announcements``).
+
+The class pickers list the classes the user leads (or all, for the administration) as a
+convenience only; the services check the class of every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+from ejournal.domain import announcements, diary, diary_calendar, profile
+from ejournal.domain.errors import DomainError
+from ejournal.domain.models import Audience
+from ejournal.domain.permissions import Actor, Permission, Scope
+from ejournal.state.base import SessionState, read_session, requires, run_service
+from ejournal.state.diary import as_int, day_month, local_stamp, parse_day, week_title
+
+
+@dataclass
+class ClassOption:
+    value: str = ""
+    label: str = ""
+
+
+@dataclass
+class ConfirmationRow:
+    student_id: int = 0
+    name: str = ""
+    confirmed: bool = False
+    detail: str = ""
+
+
+async def _class_options(actor: Actor, permission: Permission) -> list[ClassOption]:
+    """The classes the actor works with for ``permission``: all of them, or those they lead."""
+
+    def read() -> list[tuple[int, str]]:
+        with read_session() as session:
+            return profile.class_choices(session, actor.school_id)
+
+    choices = await asyncio.to_thread(read)
+    if Scope.ALL not in actor.scopes(permission):
+        choices = [(i, n) for i, n in choices if i in actor.class_teacher_of]
+    return [ClassOption(str(i), n) for i, n in choices]
+
+
+class ConfirmationsState(SessionState):
+    """Which parents confirmed («Ознакомлен») a class's week."""
+
+    classes: list[ClassOption] = []
+    class_id: str = ""
+    week_start: str = ""
+    week_label: str = ""
+    prev_week: str = ""
+    next_week: str = ""
+    rows: list[ConfirmationRow] = []
+    confirmed_count: int = 0
+    loaded: bool = False
+
+    async def _show(self, class_id: Any, week_start: Any) -> Any:
+        cid = as_int(class_id)
+        if cid is None:
+            return rx.toast.error("Выберите класс.")
+        calendar = await run_service(diary_calendar.school_calendar, actor=self._actor())
+        day = parse_day(week_start) or calendar.today
+        monday = diary.week_monday(day)
+        try:
+            found = await run_service(
+                diary.week_confirmations, actor=self._actor(), class_id=cid, week_start=monday
+            )
+        except DomainError as e:
+            return rx.toast.error(e.message)
+        zone = calendar.timezone
+        self.class_id = str(cid)
+        self.week_start = monday.isoformat()
+        # The school days only (Mon–Fri on a 5-day school), as the diary shows the week.
+        last_day = monday + dt.timedelta(days=calendar.days_per_week - 1)
+        self.week_label = week_title(monday, last_day)
+        self.prev_week = (monday - dt.timedelta(days=7)).isoformat()
+        self.next_week = (monday + dt.timedelta(days=7)).isoformat()
+        self.rows = [
+            ConfirmationRow(
+                student_id=r.student_id,
+                name=r.student_name,
+                confirmed=r.confirmed,
+                detail=(
+                    f"{', '.join(r.confirmed_by)} — {local_stamp(r.confirmed_at, zone)}"
+                    if r.confirmed
+                    else "не подтверждено"
+                ),
+            )
+            for r in found
+        ]
+        self.confirmed_count = sum(1 for r in found if r.confirmed)
+        self.loaded = True
+        return None
+
+    @requires(Permission.DIARY_READ)
+    async def load(self) -> Any:
+        """On page load: my classes, then this week of the first one."""
+        self.classes = await _class_options(self._actor(), Permission.DIARY_READ)
+        if not self.classes:
+            self.loaded = True
+            return None
+        ids = [c.value for c in self.classes]
+        cid = self.class_id if self.class_id in ids else ids[0]
+        return await self._show(cid, self.week_start)
+
+    @requires(Permission.DIARY_READ)
+    async def show(self, class_id: str, week_start: str) -> Any:
+        """Show a class's confirmations for the week holding ``week_start``."""
+        return await self._show(class_id, week_start)
+
+
+AUDIENCE_CHOICES = [
+    {"value": a.value, "label": announcements.AUDIENCE_TITLES[a]}
+    for a in (Audience.CLASS, Audience.PARENTS, Audience.STUDENTS, Audience.SCHOOL, Audience.STAFF)
+]
+
+
+@dataclass
+class ManagedRow:
+    key: str = ""
+    title: str = ""
+    body: str = ""
+    audience: str = ""
+    dates: str = ""
+    author: str = ""
+    started: bool = False
+
+
+def _managed_row(m: announcements.ManagedAnnouncement) -> ManagedRow:
+    v = m.view
+    dates = (
+        f"{day_month(v.starts_on)} – {day_month(v.ends_on)}"
+        if v.starts_on != v.ends_on
+        else day_month(v.starts_on)
+    )
+    return ManagedRow(
+        key=str(v.announcement_id),
+        title=v.title,
+        body=v.body,
+        audience=m.audience_text,
+        dates=dates if m.started else f"{dates} (ещё не началось)",
+        author=v.author_name,
+        started=m.started,
+    )
+
+
+class AnnouncementsState(SessionState):
+    """Post an announcement (a class teacher: to their own class only); list the current
+    and future ones the user may manage and end one early."""
+
+    classes: list[ClassOption] = []
+    default_class: str = ""
+    audiences: list[dict[str, str]] = AUDIENCE_CHOICES
+    today: str = ""
+    managed: list[ManagedRow] = []
+    loaded: bool = False
+    form_error: str = ""
+    # Bumped on load and after a post so the form (keyed by it) is drawn afresh: empty,
+    # with the defaults just loaded.
+    form_key: int = 0
+
+    async def _refresh(self) -> None:
+        found = await run_service(announcements.manageable_announcements, actor=self._actor())
+        self.managed = [_managed_row(m) for m in found]
+        self.loaded = True
+
+    @requires(Permission.ANNOUNCEMENT_WRITE)
+    async def load(self) -> Any:
+        """On page load: the classes I may address, today's date (the school's) for the
+        form, and the announcements I manage."""
+        actor = self._actor()
+        self.classes = await _class_options(actor, Permission.ANNOUNCEMENT_WRITE)
+        # A class teacher's own class is preselected; the administration picks one.
+        self.default_class = self.classes[0].value if len(self.classes) == 1 else ""
+        everyone = Scope.ALL in actor.scopes(Permission.ANNOUNCEMENT_WRITE)
+        self.audiences = AUDIENCE_CHOICES if everyone else AUDIENCE_CHOICES[:1]
+        calendar = await run_service(diary_calendar.school_calendar, actor=actor)
+        self.today = calendar.today.isoformat()
+        self.form_error = ""
+        self.form_key += 1  # the form's defaults (class, dates) apply when it is drawn anew
+        try:
+            await self._refresh()
+        except DomainError as e:
+            return rx.toast.error(e.message)
+        return None
+
+    @requires(Permission.ANNOUNCEMENT_WRITE)
+    async def post(self, form: dict[str, Any]) -> Any:
+        """Publish the announcement from the form (the service checks audience and class)."""
+        starts, ends = parse_day(form.get("starts_on")), parse_day(form.get("ends_on"))
+        if starts is None or ends is None:
+            self.form_error = "Укажите даты начала и окончания."
+            return None
+        audience = str(form.get("audience", "") or Audience.CLASS.value)
+        try:
+            await run_service(
+                announcements.post_announcement,
+                actor=self._actor(),
+                audience=audience,
+                class_id=as_int(form.get("class_id")),
+                title=str(form.get("title", "")),
+                body=str(form.get("body", "")),
+                starts_on=starts,
+                ends_on=ends,
+            )
+            await self._refresh()
+        except DomainError as e:
+            self.form_error = e.message
+            return rx.toast.error(e.message)
+        self.form_error = ""
+        self.form_key += 1
+        return rx.toast.success("Объявление опубликовано.")
+
+    @requires(Permission.ANNOUNCEMENT_WRITE)
+    async def end_early(self, announcement_id: str) -> Any:
+        """End an announcement from today (the service checks it is mine to manage)."""
+        aid = as_int(announcement_id)
+        if aid is None:
+            return rx.toast.error("Объявление не выбрано.")
+        try:
+            await run_service(
+                announcements.end_announcement, actor=self._actor(), announcement_id=aid
+            )
+            await self._refresh()
+        except DomainError as e:
+            return rx.toast.error(e.message)
+        return rx.toast.success("Объявление снято: семьи его больше не видят.")
