@@ -1,0 +1,1 @@
+"""The diary's load test (`make load`): see `ejournal.bench.load.__main__`."""
