@@ -1,0 +1,215 @@
+"""The real app in headless Chromium: a production server on a free port, a seeded database.
+
+One server per test session (per xdist worker that runs browser tests; mark modules with
+``pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]`` so they share
+one). The front end bakes the server's port into its build, so the server builds its own
+front end in ``var/web-test`` (not the shared ``.web``) under an exclusive lock on
+``var/web-test.lock`` held for the whole session: two sessions never build or serve that
+folder at once. Logs and screenshots go to ``test-artifacts/``.
+
+Without Chromium the browser tests are skipped with the reason, except under CI=true,
+where they fail.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from ejournal.config import PROJECT_ROOT
+from ejournal.domain import migrate
+from ejournal.domain.db import make_engine
+from ejournal.domain.models import Role
+from tests.state.people import TinySchool, add_staff_account, make_tiny_school
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+WEB_DIR = PROJECT_ROOT / "var" / "web-test"
+WEB_LOCK = PROJECT_ROOT / "var" / "web-test.lock"
+BUN_BIN = PROJECT_ROOT / ".tools" / "bun" / "node_modules" / ".bin"
+START_TIMEOUT_S = 600
+#: Extra teacher accounts (password PASSWORD) for tests that spoil an account.
+SPARE_LOGINS = ("spare.wrong", "spare.throttle", "spare.locked", "spare.reset")
+#: Accounts with their own password set (PASSWORD), for tests of pages, not of first login.
+SPARE_STAFF = {
+    "spare.admin": Role.ADMIN,
+    "spare.director": Role.DIRECTOR,
+    "spare.teacher": Role.TEACHER,
+}
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    db_url: str
+    school: TinySchool
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local test server
+        return response.status, response.read().decode("utf-8", "replace")
+
+
+def _chromium_or_skip() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _seed(db_url: str) -> TinySchool:
+    engine = make_engine(db_url)
+    migrate.upgrade(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        school = make_tiny_school(session, must_change=True, rounds=4)
+        for login in SPARE_LOGINS:
+            add_staff_account(session, school, login)
+        for login, role in SPARE_STAFF.items():
+            add_staff_account(session, school, login, role)
+        session.commit()
+    engine.dispose()
+    return school
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with {proc.returncode}; see {log}")
+        try:
+            if _get(f"{url}/ping")[0] == 200 and _get(f"{url}/")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(1)
+    pytest.fail(f"the server did not answer within {START_TIMEOUT_S} s; see {log}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A production server of the app on a free port with a tiny seeded school."""
+    _chromium_or_skip()
+    ARTIFACTS.mkdir(exist_ok=True)
+    WEB_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_path_factory.mktemp("live")
+    db_url = f"sqlite:///{tmp / 'browser.db'}"
+    school = _seed(db_url)
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    env = {
+        **os.environ,
+        "EJOURNAL_PORT": str(port),
+        "EJOURNAL_CORS_ORIGINS": f"{url},http://127.0.0.1:{port}",
+        "REFLEX_DB_URL": db_url,
+        "EJOURNAL_BCRYPT_ROUNDS": "4",
+        "EJOURNAL_VAR_DIR": str(tmp / "var"),
+        "PATH": f"{BUN_BIN}{os.pathsep}{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}"
+        + os.environ.get("PATH", ""),
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_WEB_WORKDIR": str(WEB_DIR),
+        "REFLEX_STATES_WORKDIR": str(tmp / "states"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    env.pop("REFLEX_REDIS_URL", None)
+    log = ARTIFACTS / "browser-server.log"
+    with WEB_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held until the server is stopped
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [str(PROJECT_ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod"],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, stopped as a whole
+            )
+            try:
+                started = time.monotonic()
+                _wait_until_up(url, proc, log)
+                print(f"\nbrowser server up on {url} in {time.monotonic() - started:.0f} s")
+                yield LiveServer(url, db_url, school, log)
+            finally:
+                _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[object]:
+    """Headless Chromium (Debian's), driven by Playwright: one per test process.
+
+    Playwright's sync API allows one instance per thread, so every module shares this one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_browser: object, live_server: LiveServer) -> object:
+    """The shared Chromium, once the live server is up."""
+    return chromium_browser
+
+
+@pytest.fixture()
+def page(browser: object, live_server: LiveServer) -> Iterator[object]:
+    """A fresh browser context (no cookies) at desktop size."""
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport=DESKTOP, base_url=live_server.url, locale="ru-RU"
+    )
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def screenshot(page: object, name: str) -> None:
+    """Save the page at desktop and phone size as test-artifacts/<name>-{desktop,phone}.png."""
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)  # type: ignore[attr-defined]
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)  # type: ignore[attr-defined]
+    page.set_viewport_size(DESKTOP)  # type: ignore[attr-defined]

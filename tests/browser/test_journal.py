@@ -1,0 +1,357 @@
+"""The journal in headless Chromium, as a teacher works with it.
+
+The live server's database gets the `small` demo school (seeded for today) next to the
+tiny school; `teacher` teaches mathematics in 5 «А», `deputy` reads every page. Figures
+(click-to-saved latency, websocket bytes per edit) are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from ejournal.domain import auth, journal
+from ejournal.domain.db import make_engine
+from ejournal.domain.models import Attendance, User
+from ejournal.domain.passwords import hash_password
+from tests.browser.conftest import ARTIFACTS, DESKTOP, LiveServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+PASSWORD = "Журнал-пароль-5"
+LOGINS = ("teacher", "deputy", "classteacher")
+
+
+@dataclass(frozen=True)
+class JournalSchool:
+    db_url: str
+    teacher_id: int
+    assignment_id: int
+    period_id: int
+    lesson_id: int  # today's 5 «А» mathematics lesson
+
+    @property
+    def path(self) -> str:
+        return f"/journal?a={self.assignment_id}&p={self.period_id}"
+
+
+@pytest.fixture(scope="module")
+def school(live_server: LiveServer) -> Iterator[JournalSchool]:
+    """The small demo school in the live server's database, with known passwords."""
+    from ejournal.domain.seed import run_seed
+
+    engine = make_engine(live_server.db_url)
+    today = dt.date.today()
+    with Session(engine) as s:
+        seeded = s.exec(select(User).where(User.login == "teacher")).first() is not None
+    if not seeded:
+        with contextlib.redirect_stdout(io.StringIO()):
+            run_seed(engine, size="small", seed=7, today=today, credentials_path=None)
+    with Session(engine, expire_on_commit=False) as s:
+        ids = {}
+        for login in LOGINS:
+            user = s.exec(select(User).where(User.login == login)).one()
+            user.password_hash = hash_password(PASSWORD, 4)
+            user.must_change_password = False
+            s.add(user)
+            ids[login] = user.id or 0
+        s.commit()
+        actor = auth.load_actor(s, ids["teacher"])
+        lessons = journal.list_teacher_lessons(s, actor=actor, on=today)
+    engine.dispose()
+    lesson = next(
+        (x for x in lessons if x.class_name == "5 «А»" and x.lesson_id and x.period_id), None
+    )
+    if lesson is None:
+        pytest.skip("the seed has no 5 «А» lesson for `teacher` today (weekend or holiday)")
+    assert lesson.lesson_id is not None and lesson.period_id is not None
+    yield JournalSchool(
+        live_server.db_url, ids["teacher"], lesson.assignment_id, lesson.period_id, lesson.lesson_id
+    )
+
+
+@pytest.fixture()
+def second_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """Another browser context (another person's computer)."""
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, locale="ru-RU")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def log_in(page: Any, login: str) -> None:
+    page.goto("/login")
+    page.locator('input[name="login"]').fill(login)
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.locator('input[name="password"]').press("Enter")
+    page.get_by_role("button", name="Выйти").wait_for()
+
+
+def wait_grid(page: Any) -> None:
+    """This page's load has arrived: the grid takes edits (not a stale grid from a reload)."""
+    page.wait_for_function("() => window.ejGrid && window.ejGrid.ready()")
+    page.locator("#ej-body input.ej-cell").first.wait_for()
+
+
+def open_grid(page: Any, school: JournalSchool) -> None:
+    page.goto(school.path)
+    wait_grid(page)
+
+
+def column_cells(page: Any, lesson_id: int) -> Any:
+    return page.locator(f'#ej-body input.ej-cell[data-lid="{lesson_id}"]:not([readonly])')
+
+
+def wait_saved(page: Any, cell: Any, text: str) -> None:
+    """The server's value reached the cell and nothing is pending."""
+    handle = cell.element_handle()
+    page.wait_for_function(
+        "([el, t]) => el.getAttribute('data-v') === t && !el.hasAttribute('data-pending')",
+        arg=[handle, text],
+        timeout=10_000,
+    )
+
+
+def server_cell(school: JournalSchool, student_id: int, lesson_id: int) -> str:
+    engine = make_engine(school.db_url)
+    try:
+        with Session(engine) as s:
+            actor = auth.load_actor(s, school.teacher_id)
+            page = journal.load_page(
+                s, actor=actor, assignment_id=school.assignment_id, period_id=school.period_id
+            )
+        return page.cell(student_id, lesson_id).text
+    finally:
+        engine.dispose()
+
+
+def student_of(cell: Any) -> int:
+    return int(cell.evaluate("el => el.closest('tr').getAttribute('data-sid')"))
+
+
+def test_a_teacher_opens_todays_lesson_and_types_a_column(page: Any, school: JournalSchool):
+    """From «Мои уроки» to today's column: 5, 4, н, 3 typed with Enter are saved and survive a reload."""
+    log_in(page, "teacher")
+    page.wait_for_url("**/teacher")
+    row = page.locator("#today-lessons tr", has_text="5 «А»").first
+    row.get_by_role("link", name="Открыть журнал").click()
+    page.wait_for_url("**/journal?**")
+    wait_grid(page)
+    cells = column_cells(page, school.lesson_id)
+    values = ["5", "4", "н", "3"]
+    cells.nth(0).click()
+    for value in values:
+        page.keyboard.type(value)
+        page.keyboard.press("Enter")
+    for n, value in enumerate(values):
+        wait_saved(page, cells.nth(n), value)
+    students = [student_of(cells.nth(n)) for n in range(len(values))]
+    assert [server_cell(school, s, school.lesson_id) for s in students] == values
+
+    page.locator(f'th[data-lid="{school.lesson_id}"] button').click()
+    topic = page.locator("#ej-topic")
+    topic.fill("Решение задач на движение")
+    page.locator("#ej-homework").fill("§ 14, № 512, 515")
+    page.get_by_role("button", name="Сохранить").click()
+    page.get_by_text(f"Урок {dt.date.today():%d.%m} сохранён.").wait_for()
+
+    page.reload()
+    wait_grid(page)
+    cells = column_cells(page, school.lesson_id)
+    assert [cells.nth(n).get_attribute("data-v") for n in range(len(values))] == values
+    header = page.locator(f'th[data-lid="{school.lesson_id}"] button')
+    assert "Решение задач на движение" in (header.get_attribute("title") or "")
+    assert "§ 14, № 512, 515" in (header.get_attribute("title") or "")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(ARTIFACTS / "journal.png"), full_page=False)
+
+
+def test_another_browser_sees_a_change_within_seconds(
+    page: Any, second_page: Any, school: JournalSchool
+):
+    """The deputy's open page shows the teacher's new mark without reloading."""
+    log_in(second_page, "deputy")
+    open_grid(second_page, school)
+    log_in(page, "teacher")
+    open_grid(page, school)
+    cell = column_cells(page, school.lesson_id).nth(5)
+    sid = student_of(cell)
+    new = "2" if cell.get_attribute("data-v") != "2" else "5"
+    cell.click()
+    page.keyboard.type(new)
+    wait_saved(page, cell, new)
+    watched = second_page.locator(
+        f'tr[data-sid="{sid}"] input.ej-cell[data-lid="{school.lesson_id}"]'
+    )
+    second_page.wait_for_function(
+        "([el, t]) => el.value === t", arg=[watched.element_handle(), new], timeout=8_000
+    )
+
+
+def test_a_conflicting_edit_shows_the_current_value(page: Any, school: JournalSchool):
+    """When someone else saved the cell first, typing into it shows their value and a message."""
+    log_in(page, "teacher")
+    open_grid(page, school)
+    page.evaluate("window.ejPollPaused = true")  # the other write must not arrive first
+    cell = column_cells(page, school.lesson_id).nth(6)
+    sid = student_of(cell)
+    version = int(cell.get_attribute("data-ver") or "0")
+    theirs = "3" if cell.get_attribute("data-v") != "3" else "4"
+    engine = make_engine(school.db_url)
+    with Session(engine) as s:
+        actor = auth.load_actor(s, school.teacher_id)
+        journal.set_cell(
+            s,
+            actor=actor,
+            lesson_id=school.lesson_id,
+            student_id=sid,
+            text=theirs,
+            expected_version=version,
+        )
+    engine.dispose()
+    cell.click()
+    page.keyboard.type("5" if theirs != "5" else "4")
+    wait_saved(page, cell, theirs)
+    assert "c" in (cell.get_attribute("data-f") or "")
+    page.locator("#ej-message", has_text="изменил другой пользователь").wait_for()
+    assert server_cell(school, sid, school.lesson_id) == theirs
+
+
+def test_measure_click_to_saved_and_bytes_per_edit(page: Any, school: JournalSchool):
+    """Prints the click-to-saved latency and the websocket bytes of one edit (no timed assert)."""
+    frames: list[tuple[str, int]] = []
+
+    def on_ws(ws: Any) -> None:
+        ws.on("framesent", lambda p: frames.append(("sent", len(str(p).encode()))))
+        ws.on("framereceived", lambda p: frames.append(("received", len(str(p).encode()))))
+
+    page.on("websocket", on_ws)
+    log_in(page, "teacher")
+    open_grid(page, school)
+    page.evaluate("window.ejPollPaused = true")
+    cells = column_cells(page, school.lesson_id)
+    latencies: list[float] = []
+    received: list[int] = []
+    sent: list[int] = []
+    for n in range(8):
+        cell = cells.nth(n)
+        value = "4" if cell.get_attribute("data-v") != "4" else "5"
+        cell.click()
+        page.wait_for_function("el => document.activeElement === el", arg=cell.element_handle())
+        frames.clear()
+        page.evaluate(
+            """el => { window.__lat = null; const t0 = performance.now();
+              const mo = new MutationObserver(() => { mo.disconnect();
+                window.__lat = performance.now() - t0; });
+              mo.observe(el, {attributes: true, attributeFilter: ['data-ver']}); }""",
+            cell.element_handle(),
+        )
+        page.keyboard.type(value)
+        page.wait_for_function("window.__lat !== null", timeout=10_000)
+        wait_saved(page, cell, value)
+        page.wait_for_timeout(150)
+        latencies.append(float(page.evaluate("window.__lat")))
+        received.append(sum(size for kind, size in frames if kind == "received"))
+        sent.append(sum(size for kind, size in frames if kind == "sent"))
+    rows = page.locator("#ej-body tr").count()
+    columns = page.locator("th[data-lid]").count()
+    print(
+        f"\njournal grid {rows} students × {columns} lessons: click-to-saved "
+        f"median {statistics.median(latencies):.0f} ms, max {max(latencies):.0f} ms; "
+        f"websocket per edit: received median {statistics.median(received):.0f} B "
+        f"(max {max(received)} B), sent median {statistics.median(sent):.0f} B"
+    )
+    (ARTIFACTS / "journal-ui-figures.json").write_text(
+        json.dumps({"latency_ms": latencies, "received_bytes": received, "sent_bytes": sent}),
+        encoding="utf-8",
+    )
+    assert len(latencies) == 8
+
+
+def test_pasting_a_spreadsheet_block_fills_the_cells(page: Any, school: JournalSchool):
+    """A tab/newline block pasted into a cell fills the cells below it, all saved."""
+    log_in(page, "teacher")
+    open_grid(page, school)
+    cells = column_cells(page, school.lesson_id)
+    first = cells.nth(8)
+    first.evaluate(
+        """el => { el.focus(); const data = new DataTransfer();
+          data.setData('text/plain', '5\\r\\n4\\r\\n3\\r\\n');
+          el.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true,
+            cancelable: true})); }"""
+    )
+    for n, value in enumerate(["5", "4", "3"]):
+        wait_saved(page, cells.nth(8 + n), value)
+    students = [student_of(cells.nth(8 + n)) for n in range(3)]
+    assert [server_cell(school, s, school.lesson_id) for s in students] == ["5", "4", "3"]
+
+
+def test_keys_move_between_cells_and_delete_clears(page: Any, school: JournalSchool):
+    """Arrows move, Delete clears the cell and the empty cell is saved."""
+    log_in(page, "teacher")
+    open_grid(page, school)
+    cells = column_cells(page, school.lesson_id)
+    cell = cells.nth(1)
+    cell.click()
+    page.keyboard.type("4")
+    wait_saved(page, cell, "4")
+    page.keyboard.press("ArrowUp")
+    assert cells.nth(0).evaluate("el => el === document.activeElement")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Delete")
+    wait_saved(page, cell, "")
+    assert server_cell(school, student_of(cell), school.lesson_id) == ""
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("document.activeElement.getAttribute('data-lid')") != str(school.lesson_id)
+
+
+def test_a_refused_value_shows_the_message_on_the_cell(page: Any, school: JournalSchool):
+    """A two-mark entry where the subject allows one mark is refused and shown on the cell."""
+    log_in(page, "teacher")
+    open_grid(page, school)
+    cell = column_cells(page, school.lesson_id).nth(9)
+    before = cell.get_attribute("data-v") or ""
+    cell.click()
+    page.keyboard.press("Backspace")
+    wait_saved(page, cell, "")
+    cell.evaluate("el => { el.value = '54'; el.blur(); }")
+    page.wait_for_function(
+        "el => (el.getAttribute('data-f') || '').includes('!')", arg=cell.element_handle()
+    )
+    assert page.locator("#ej-message").inner_text() != ""
+    assert server_cell(school, student_of(cell), school.lesson_id) == ""
+    assert before is not None
+    page.locator(f'th[data-lid="{school.lesson_id}"] button').click()
+    page.locator("#ej-topic").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "journal-lesson-panel.png"))
+
+
+def test_the_class_teacher_excuses_an_absence_from_the_class_page(page: Any, school: JournalSchool):
+    """On /class a listed absence excused with a reason leaves the list and is stored excused."""
+    log_in(page, "classteacher")
+    page.goto("/class")
+    rows = page.locator("#class-absences tbody tr")
+    rows.first.wait_for()
+    row = rows.first
+    attendance_id = int(row.get_attribute("data-attendance") or "0")
+    row.get_by_label("Уважительная причина").fill("болезнь, справка")
+    row.get_by_role("button", name="Уважительная").click()
+    page.get_by_text("отмечен как уважительный").wait_for()
+    page.locator(f'#class-absences tr[data-attendance="{attendance_id}"]').wait_for(
+        state="detached"
+    )
+    engine = make_engine(school.db_url)
+    with Session(engine) as s:
+        att = s.get(Attendance, attendance_id)
+    engine.dispose()
+    assert att is not None and (att.status, att.reason) == ("excused", "болезнь, справка")

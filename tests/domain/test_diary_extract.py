@@ -1,0 +1,85 @@
+"""The printable period extract (PDF) for families who get the diary on paper."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import Session
+
+from ejournal.domain.errors import PermissionDenied
+from ejournal.domain.extract_pdf import period_extract_pdf
+from tests.domain.diary_factories import Q1_END, Q1_START, World, build_world
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture()
+def world(session: Session) -> World:
+    w = build_world(session)
+    lesson = w.lesson(w.math_a, Q1_START, 1, homework="§1, № 5 <устно>")
+    w.mark(w.anna, lesson, 5, work_type=w.control)
+    w.marks_on(w.anna, w.math_a, [3], start=Q1_START + dt.timedelta(days=1))
+    w.absence(w.anna, w.lesson(w.russian_a, Q1_START, 2), "excused", "болезнь")
+    w.period_mark(w.anna, w.math, w.q1, 4)
+    return w
+
+
+def _text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _extract(w: World, today: dt.date) -> str:
+    pdf = period_extract_pdf(
+        w.session,
+        actor=w.anna_mother.actor,
+        student_id=w.anna.id,
+        period_id=w.q1.id or 0,
+        today=today,
+    )
+    assert pdf.startswith(b"%PDF")
+    return _text(pdf)
+
+
+def test_extract_opens_and_holds_subjects_marks_and_average(world: World) -> None:
+    """The PDF opens with pypdf and shows the Cyrillic subject, the marks and the average."""
+    text = _extract(world, Q1_END + dt.timedelta(days=3))
+    assert "Математика" in text
+    assert "5 (К.р.)" in text
+    assert "4,33" in text  # (5·2 + 3) / 3
+
+
+def test_extract_holds_homework_and_attendance(world: World) -> None:
+    """Homework (with characters that need escaping) and the excused absence are printed."""
+    text = _extract(world, Q1_END + dt.timedelta(days=3))
+    assert "§1, № 5 <устно>" in text
+    attendance = text.split("Посещаемость")[1]
+    assert "Русский язык\n1\n1\n0" in attendance
+
+
+def test_extract_shows_published_period_marks(world: World) -> None:
+    """After publication the quarter mark is printed."""
+    text = _extract(world, Q1_END + dt.timedelta(days=1))
+    assert "Отметки за период будут опубликованы" not in text
+    period_part = text.split("Отметки за 1 четверть")[1]
+    assert "Математика\n4" in period_part
+
+
+def test_extract_hides_period_marks_before_publication(world: World) -> None:
+    """On the last day of the quarter the extract says when the marks will be published."""
+    text = _extract(world, Q1_END)
+    assert "Отметки за период будут опубликованы 24.10.2026" in text
+
+
+def test_extract_of_another_familys_child_is_refused(world: World) -> None:
+    """A forged child id raises PermissionDenied and no PDF is made."""
+    with pytest.raises(PermissionDenied):
+        period_extract_pdf(
+            world.session,
+            actor=world.anna_mother.actor,
+            student_id=world.victor.id,
+            period_id=world.q1.id or 0,
+        )

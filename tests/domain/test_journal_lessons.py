@@ -1,0 +1,245 @@
+"""Lesson columns: topic, homework, links, work type, КТП search, opening a lesson."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from sqlmodel import Session, col, select
+
+from ejournal.domain.errors import ConflictError, PermissionDenied, ValidationError
+from ejournal.domain.journal import (
+    create_lesson,
+    search_plan_items,
+    set_cell,
+    set_lesson_details,
+)
+from ejournal.domain.models import AuditLog, Holiday, Lesson, Mark
+from tests.factories import NOW, D, TinySchool, add_lesson, add_plan_items, make_school
+
+pytestmark = pytest.mark.db
+
+RECENT = D(2026, 10, 19)
+
+
+@pytest.fixture()
+def tiny(session: Session) -> TinySchool:
+    return make_school(session)
+
+
+@pytest.fixture()
+def lesson(session: Session, tiny: TinySchool) -> Lesson:
+    return add_lesson(session, tiny.russian_5a, RECENT, 2)
+
+
+def _details(
+    session: Session, tiny: TinySchool, lesson: Lesson, who: str = "russian", **kw: Any
+) -> Any:
+    return set_lesson_details(
+        session,
+        actor=tiny.actors[who],
+        lesson_id=lesson.id or 0,
+        expected_version=kw.pop("expected_version", lesson.version),
+        now=NOW,
+        **kw,
+    )
+
+
+def test_topic_and_homework_are_saved(session: Session, tiny: TinySchool, lesson: Lesson) -> None:
+    """A typed topic and homework are stored and the column's version goes up."""
+    column = _details(session, tiny, lesson, topic="Имя существительное", homework="§12, упр. 5")
+    stored = session.get(Lesson, lesson.id)
+    assert stored is not None
+    assert (stored.topic, stored.homework, column.version) == (
+        "Имя существительное",
+        "§12, упр. 5",
+        2,
+    )
+    assert stored.topic_set_at is not None and stored.homework_set_at is not None
+
+
+def test_topic_taken_from_the_plan(session: Session, tiny: TinySchool, lesson: Lesson) -> None:
+    """Choosing a КТП line sets its topic and links the lesson to it."""
+    items = add_plan_items(session, tiny.russian_5a, ["Повторение", "Диктант"])
+    column = _details(session, tiny, lesson, plan_item_id=items[1].id)
+    assert (column.topic, column.plan_item_id) == ("Диктант", items[1].id)
+
+
+def test_plan_line_of_another_assignment_is_refused(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """A КТП line of maths cannot become the topic of a Russian lesson."""
+    items = add_plan_items(session, tiny.maths_5a, ["Дроби"])
+    with pytest.raises(ValidationError, match="КТП"):
+        _details(session, tiny, lesson, plan_item_id=items[0].id)
+
+
+def test_homework_links_must_be_web_addresses(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """Links are http(s) addresses one per line; anything else is refused."""
+    column = _details(
+        session, tiny, lesson, homework_links="https://resh.edu.ru/1\n\n http://example.org/a "
+    )
+    assert column.homework_links == ("https://resh.edu.ru/1", "http://example.org/a")
+    with pytest.raises(ValidationError, match="http"):
+        _details(session, tiny, lesson, homework_links="javascript:alert(1)", expected_version=2)
+
+
+def test_no_homework_in_grade_one(session: Session, tiny: TinySchool) -> None:
+    """Grade 1 gets no homework; a topic is fine."""
+    lesson = add_lesson(session, tiny.russian_1a, RECENT, 1)
+    with pytest.raises(ValidationError, match="1 классе"):
+        _details(session, tiny, lesson, who="primary", homework="прочитать")
+    column = _details(session, tiny, lesson, who="primary", topic="Звуки речи")
+    assert column.topic == "Звуки речи"
+
+
+def test_changed_work_type_reweighs_marks(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """Turning a column into a control work gives its marks the control weight."""
+    set_cell(
+        session,
+        actor=tiny.actors["russian"],
+        lesson_id=lesson.id or 0,
+        student_id=tiny.students[0].id or 0,
+        text="5",
+        expected_version=None,
+        now=NOW,
+    )
+    column = _details(session, tiny, lesson, work_type_id=tiny.control.id)
+    mark = session.exec(select(Mark).where(Mark.lesson_id == lesson.id)).one()
+    session.refresh(mark)
+    assert (column.work_type, column.is_control) == ("К.р.", True)
+    assert (mark.work_type_id, mark.weight) == (tiny.control.id, 2)
+
+
+def test_stale_lesson_version_is_a_conflict(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """A second edit based on the old version is refused, showing the current topic."""
+    _details(session, tiny, lesson, topic="Первая тема", expected_version=1)
+    with pytest.raises(ConflictError) as caught:
+        _details(session, tiny, lesson, topic="Вторая тема", expected_version=1)
+    assert caught.value.current.topic == "Первая тема"
+
+
+def test_old_lesson_details_need_a_reason(session: Session, tiny: TinySchool) -> None:
+    """Changing the topic of a lesson older than the lock needs a reason, which is audited."""
+    old = add_lesson(session, tiny.russian_5a, D(2026, 9, 30), 3)
+    with pytest.raises(ValidationError, match="укажите причину"):
+        _details(session, tiny, old, topic="Тема")
+    _details(session, tiny, old, topic="Тема", reason="тема пропущена")
+    row = session.exec(select(AuditLog).order_by(col(AuditLog.id).desc())).first()
+    assert row is not None
+    assert (row.action, row.reason, json.loads(row.after)["topic"]) == (
+        "journal.lesson.update",
+        "тема пропущена",
+        "Тема",
+    )
+
+
+@pytest.mark.parametrize("who", ["maths", "class_teacher", "deputy", "parent"])
+def test_only_the_lessons_teacher_sets_details(
+    session: Session, tiny: TinySchool, lesson: Lesson, who: str
+) -> None:
+    """Anyone but the lesson's teacher is refused, and the topic stays."""
+    with pytest.raises(PermissionDenied):
+        _details(session, tiny, lesson, who=who, topic="Чужая тема")
+    stored = session.get(Lesson, lesson.id)
+    assert stored is not None and stored.topic == ""
+
+
+# --------------------------------------------------------------------------- КТП search
+
+
+def test_plan_search_ignores_case(session: Session, tiny: TinySchool) -> None:
+    """Searching «ДИКТ» finds the dictation line (Cyrillic case folding)."""
+    add_plan_items(session, tiny.russian_5a, ["Повторение", "Контрольный диктант", "Глагол"])
+    found = search_plan_items(
+        session, actor=tiny.actors["russian"], assignment_id=tiny.russian_5a.id or 0, query="ДИКТ"
+    )
+    assert [i.topic for i in found] == ["Контрольный диктант"]
+
+
+def test_plan_search_is_refused_to_families(session: Session, tiny: TinySchool) -> None:
+    """Parents do not read the КТП through the journal."""
+    with pytest.raises(PermissionDenied):
+        search_plan_items(
+            session, actor=tiny.actors["parent"], assignment_id=tiny.russian_5a.id or 0, query=""
+        )
+
+
+# --------------------------------------------------------------------------- creating lessons
+
+
+def _create(session: Session, tiny: TinySchool, on: dt.date, number: int, **kw: Any) -> Any:
+    return create_lesson(
+        session,
+        actor=tiny.actors[str(kw.pop("who", "russian"))],
+        assignment_id=tiny.russian_5a.id or 0,
+        on=on,
+        number=number,
+        now=NOW,
+        **kw,
+    )
+
+
+def test_lesson_is_opened_for_a_timetable_slot(session: Session, tiny: TinySchool) -> None:
+    """Monday's 2nd lesson is in the timetable: the column is created with the slot's room."""
+    column = _create(session, tiny, D(2026, 10, 19), 2)
+    stored = session.get(Lesson, column.id)
+    assert stored is not None and (stored.date, stored.number, stored.room) == (
+        D(2026, 10, 19),
+        2,
+        "21",
+    )
+
+
+def test_lesson_outside_the_timetable_needs_extra(session: Session, tiny: TinySchool) -> None:
+    """A 6th lesson on Monday is not in the timetable unless asked for as an extra lesson."""
+    with pytest.raises(ValidationError, match="дополнительный"):
+        _create(session, tiny, D(2026, 10, 19), 6)
+    assert _create(session, tiny, D(2026, 10, 19), 6, extra=True).number == 6
+
+
+def test_existing_lesson_is_not_created_twice(session: Session, tiny: TinySchool) -> None:
+    """Opening a lesson that already exists is refused."""
+    _create(session, tiny, D(2026, 10, 19), 2)
+    with pytest.raises(ValidationError, match="уже есть"):
+        _create(session, tiny, D(2026, 10, 19), 2)
+
+
+@pytest.mark.parametrize(
+    ("on", "message"),
+    [
+        (D(2026, 10, 7), "каникулы"),
+        (D(2026, 10, 25), "вне учебных"),
+        (D(2026, 10, 24), "выходной"),
+    ],
+)
+def test_no_lessons_on_holidays_or_days_off(
+    session: Session, tiny: TinySchool, on: dt.date, message: str
+) -> None:
+    """Holidays, dates outside the quarters and Saturdays of a five-day week take no lesson."""
+    session.add(
+        Holiday(
+            year_id=tiny.year.id or 0,
+            name="День здоровья",
+            starts_on=D(2026, 10, 7),
+            ends_on=D(2026, 10, 7),
+        )
+    )
+    session.commit()
+    with pytest.raises(ValidationError, match=message):
+        _create(session, tiny, on, 1, extra=True)
+
+
+def test_other_teacher_cannot_create_a_lesson(session: Session, tiny: TinySchool) -> None:
+    """The maths teacher cannot open a Russian lesson."""
+    with pytest.raises(PermissionDenied):
+        _create(session, tiny, D(2026, 10, 19), 2, who="maths")
+    assert session.exec(select(Lesson)).all() == []
