@@ -180,77 +180,13 @@ def _managed(m: Any) -> rx.Component:
 
 def announcements() -> rx.Component:
     s = AnnouncementsState
-    field = {"size": "3", "width": "100%"}
     return layout(
         "Объявления",
         rx.card(
-            rx.form(
-                rx.vstack(
-                    rx.heading("Новое объявление", size="4", as_="h2"),
-                    rx.text("Кому", size="2", weight="medium"),
-                    rx.select.root(
-                        rx.select.trigger(aria_label="Кому", min_height=TAP),
-                        rx.select.content(
-                            rx.foreach(
-                                s.audiences,
-                                lambda a: rx.select.item(a["label"], value=a["value"]),
-                            )
-                        ),
-                        name="audience",
-                        default_value="class",
-                        size="3",
-                    ),
-                    rx.text("Класс (для объявления классу)", size="2", weight="medium"),
-                    _class_select(s.classes, name="class_id", default_value=s.default_class),
-                    rx.input(
-                        name="title", placeholder="Заголовок", aria_label="Заголовок", **field
-                    ),
-                    rx.text_area(
-                        name="body",
-                        placeholder="Текст объявления",
-                        aria_label="Текст объявления",
-                        rows="5",
-                        width="100%",
-                    ),
-                    rx.flex(
-                        rx.vstack(
-                            rx.text("С", size="2"),
-                            rx.input(
-                                type="date",
-                                name="starts_on",
-                                default_value=s.today,
-                                aria_label="Дата начала",
-                                **field,
-                            ),
-                            flex="1",
-                            min_width="140px",
-                        ),
-                        rx.vstack(
-                            rx.text("По", size="2"),
-                            rx.input(
-                                type="date",
-                                name="ends_on",
-                                default_value=s.today,
-                                aria_label="Дата окончания",
-                                **field,
-                            ),
-                            flex="1",
-                            min_width="140px",
-                        ),
-                        gap="12px",
-                        wrap="wrap",
-                        width="100%",
-                    ),
-                    error_callout(s.form_error),
-                    rx.button("Опубликовать", type="submit", size="3", min_height=TAP),
-                    spacing="2",
-                    width="100%",
-                ),
-                on_submit=s.post,
-                reset_on_submit=False,
-                width="100%",
-                # A new key after each post draws the form afresh (empty, today's dates).
-                key=s.form_key,
+            rx.cond(
+                s.loaded,
+                _announcement_form(s),
+                rx.text("Загрузка…", color_scheme="gray"),
             ),
             width="100%",
             max_width="720px",
@@ -261,4 +197,75 @@ def announcements() -> rx.Component:
             rx.text("Объявлений нет.", color_scheme="gray"),
         ),
         rx.vstack(rx.foreach(s.managed, _managed), spacing="2", width="100%", max_width="720px"),
+    )
+
+
+def _announcement_form(s: type[AnnouncementsState]) -> rx.Component:
+    """The new announcement's form, drawn afresh (empty, today's dates) when its key changes."""
+    field = {"size": "3", "width": "100%"}
+    return rx.form(
+        rx.vstack(
+            rx.heading("Новое объявление", size="4", as_="h2"),
+            rx.text("Кому", size="2", weight="medium"),
+            rx.select.root(
+                rx.select.trigger(aria_label="Кому", min_height=TAP),
+                rx.select.content(
+                    rx.foreach(
+                        s.audiences,
+                        lambda a: rx.select.item(a["label"], value=a["value"]),
+                    )
+                ),
+                name="audience",
+                default_value="class",
+                size="3",
+            ),
+            rx.text("Класс (для объявления классу)", size="2", weight="medium"),
+            _class_select(s.classes, name="class_id", default_value=s.default_class),
+            rx.input(name="title", placeholder="Заголовок", aria_label="Заголовок", **field),
+            rx.text_area(
+                name="body",
+                placeholder="Текст объявления",
+                aria_label="Текст объявления",
+                rows="5",
+                width="100%",
+            ),
+            rx.flex(
+                rx.vstack(
+                    rx.text("С", size="2"),
+                    rx.input(
+                        type="date",
+                        name="starts_on",
+                        default_value=s.today,
+                        aria_label="Дата начала",
+                        **field,
+                    ),
+                    flex="1",
+                    min_width="140px",
+                ),
+                rx.vstack(
+                    rx.text("По", size="2"),
+                    rx.input(
+                        type="date",
+                        name="ends_on",
+                        default_value=s.today,
+                        aria_label="Дата окончания",
+                        **field,
+                    ),
+                    flex="1",
+                    min_width="140px",
+                ),
+                gap="12px",
+                wrap="wrap",
+                width="100%",
+            ),
+            error_callout(s.form_error),
+            rx.button("Опубликовать", type="submit", size="3", min_height=TAP),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=s.post,
+        reset_on_submit=False,
+        width="100%",
+        # A new key after each post draws the form afresh (empty, today's dates).
+        key=s.form_key,
     )

@@ -179,13 +179,18 @@ class AnnouncementsState(SessionState):
         actor = self._actor()
         self.classes = await _class_options(actor, Permission.ANNOUNCEMENT_WRITE)
         # A class teacher's own class is preselected; the administration picks one.
-        self.default_class = self.classes[0].value if len(self.classes) == 1 else ""
+        default_class = self.classes[0].value if len(self.classes) == 1 else ""
         everyone = Scope.ALL in actor.scopes(Permission.ANNOUNCEMENT_WRITE)
         self.audiences = AUDIENCE_CHOICES if everyone else AUDIENCE_CHOICES[:1]
         calendar = await run_service(diary_calendar.school_calendar, actor=actor)
-        self.today = calendar.today.isoformat()
+        today = calendar.today.isoformat()
+        # The form's defaults (class, dates) apply only when it is drawn anew; redraw it only
+        # when they changed, so that nothing typed on a repeat visit is wiped. On the first
+        # visit the page shows the form only once it is loaded.
+        if not self.loaded or (default_class, today) != (self.default_class, self.today):
+            self.form_key += 1
+        self.default_class, self.today = default_class, today
         self.form_error = ""
-        self.form_key += 1  # the form's defaults (class, dates) apply when it is drawn anew
         try:
             await self._refresh()
         except DomainError as e:

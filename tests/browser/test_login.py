@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 import reflex as rx
+from playwright.sync_api import expect
 from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
@@ -119,7 +120,7 @@ def test_a_parent_who_types_a_teacher_url_is_turned_away(page, live_server: Live
     for url in ("/teacher", "/admin/users", "/admin/audit"):
         page.goto(url)
         page.wait_for_url("**/diary")
-    assert page.get_by_role("heading", name="Дневник").is_visible()
+    expect(page.get_by_role("heading", name="Дневник")).to_be_visible(timeout=20_000)
 
 
 def test_a_forged_admin_event_with_a_parents_browser_session_is_refused(
