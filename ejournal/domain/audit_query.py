@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from ejournal.domain import audit_text
 from ejournal.domain.models import AuditLog, Parent, Staff, Student, User
 from ejournal.domain.permissions import Actor, Permission, require
 
@@ -26,6 +27,9 @@ class AuditRow:
     before: str  # JSON, '' when there was nothing before
     after: str  # JSON, '' when the record was removed
     reason: str
+    what: str = ""  # the object in words: «Егорова Анна, 5 «А», Математика, урок 12.11.2026 (2-й)»
+    before_text: str = ""  # the changed fields before, in Russian
+    after_text: str = ""  # … and after
 
 
 def _names(session: Session, user_ids: set[int]) -> dict[int, tuple[str, str]]:
@@ -88,6 +92,7 @@ def search_audit(
         stmt = stmt.where(col(AuditLog.at) < until)
     rows = session.exec(stmt.order_by(col(AuditLog.id).desc()).limit(limit)).all()
     names = _names(session, {r.actor_id for r in rows if r.actor_id is not None})
+    texts = audit_text.describe(session, [(r.entity, r.entity_id, r.before, r.after) for r in rows])
     return [
         AuditRow(
             id=r.id or 0,
@@ -101,6 +106,9 @@ def search_audit(
             before=r.before,
             after=r.after,
             reason=r.reason,
+            what=text.subject,
+            before_text=text.before,
+            after_text=text.after,
         )
-        for r in rows
+        for r, text in zip(rows, texts, strict=True)
     ]

@@ -93,9 +93,13 @@ def _row(r: Any) -> rx.Component:
         rx.table.cell(r["at"], white_space="nowrap"),
         rx.table.cell(rx.cond(r["actor_name"] != "", r["actor_name"], "система")),
         rx.table.cell(rx.text(r["action_title"], title=r["action"])),
-        rx.table.cell(_entity_title(r["entity"]), " № ", r["entity_id"]),
-        rx.table.cell(rx.text(r["before"], size="1", class_name="break-all")),
-        rx.table.cell(rx.text(r["after"], size="1")),
+        rx.table.cell(
+            rx.text(_entity_title(r["entity"]), size="2"),
+            rx.text(r["what"], size="1", color_scheme="gray"),
+            min_width="180px",
+        ),
+        rx.table.cell(rx.text(r["before_text"], size="1"), min_width="140px"),
+        rx.table.cell(rx.text(r["after_text"], size="1"), min_width="140px"),
         rx.table.cell(r["reason"]),
     )
 

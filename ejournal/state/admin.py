@@ -332,8 +332,13 @@ class AdminAuditState(SessionState):
         )
         self.has_more = len(found) > AUDIT_PAGE_SIZE
         found = found[:AUDIT_PAGE_SIZE]
+        # The raw JSON stays on the server: the page shows the sides in words.
         new_rows = [
-            {**as_row(r), "action_title": ACTION_TITLES.get(r.action, r.action)} for r in found
+            {
+                **{k: v for k, v in as_row(r).items() if k not in ("before", "after")},
+                "action_title": ACTION_TITLES.get(r.action, r.action),
+            }
+            for r in found
         ]
         self.rows = [*self.rows, *new_rows] if more else new_rows
         if found:

@@ -69,6 +69,11 @@ def test_the_audit_log_lists_the_changes(page, live_server: LiveServer):
     expect(page.get_by_role("cell", name="Разблокировка", exact=True).first).to_be_visible(
         timeout=20_000
     )
+    # The change reads in Russian: the account, and what it was and became.
+    row = page.get_by_role("row").filter(has_text="Разблокировка").first
+    expect(row).to_contain_text("spare.reset")
+    expect(row).to_contain_text("Активна: нет")
+    expect(row).to_contain_text("Активна: да")
     screenshot(page, "admin-audit")
 
 
