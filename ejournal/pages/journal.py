@@ -11,6 +11,7 @@ from ejournal.components.journal_grid import bus, grid, legend
 from ejournal.components.journal_panels import dialogs
 from ejournal.components.layout import error_callout, header, layout
 from ejournal.state.journal import (
+    ALL_CLASSES,
     ClassHomeState,
     JournalPickerState,
     JournalState,
@@ -254,10 +255,33 @@ def class_teacher() -> rx.Component:
 PICK_PROMPT = "Выберите страницу журнала."
 
 
+def _class_chip(label: Any, value: Any) -> rx.Component:
+    s = JournalPickerState
+    return rx.button(
+        label,
+        size="2",
+        variant=rx.cond(s.chosen_class == value, "solid", "soft"),
+        aria_pressed=rx.cond(s.chosen_class == value, "true", "false"),
+        on_click=s.choose_class(value),
+    )
+
+
 def picker() -> rx.Component:
     s = JournalPickerState
     return rx.vstack(
         error_callout(s.picker_error),
+        rx.cond(
+            s.classes.length() > 1,  # type: ignore[attr-defined]
+            rx.flex(
+                rx.cond(s.show_all_allowed, _class_chip("Все классы", ALL_CLASSES)),
+                rx.foreach(s.classes, lambda c: _class_chip(c, c)),
+                wrap="wrap",
+                gap="6px",
+                role="group",
+                aria_label="Класс",
+                width="100%",
+            ),
+        ),
         _page_groups(s.groups, "Нет доступных страниц журнала."),
         width="100%",
     )

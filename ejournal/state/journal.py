@@ -369,11 +369,22 @@ class ClassHomeState(SessionState):
         return rx.download(data=pdf, filename=f"rekvizity-klass-{int(class_id)}.pdf")
 
 
+#: Up to this many class × subject cards the picker shows them all at once; more (the
+#: deputy and director read some 300) are shown one class at a time.
+PICKER_ALL_LIMIT = 24
+ALL_CLASSES = ""
+
+
 class JournalPickerState(SessionState):
-    """``/journal`` without a page: every page the viewer may read (deputy, director)."""
+    """``/journal`` without a page: every page the viewer may read (deputy, director),
+    one class at a time when there are many."""
 
     groups: list[dict[str, Any]] = []
+    classes: list[str] = []
+    chosen_class: str = ALL_CLASSES
+    show_all_allowed: bool = True
     picker_error: str = ""
+    _by_class: dict[str, list[dict[str, Any]]] = {}
 
     @requires(Permission.JOURNAL_READ)
     async def load(self) -> Any:
@@ -385,7 +396,38 @@ class JournalPickerState(SessionState):
             self.picker_error = e.message
             return None
         self.picker_error = ""
-        self.groups = page_groups(pages, dt.date.today())
+        by_class: dict[str, list[PageRef]] = {}
+        for p in pages:
+            by_class.setdefault(p.class_name, []).append(p)
+        today = dt.date.today()
+        self._by_class = {name: page_groups(refs, today) for name, refs in by_class.items()}
+        self.classes = list(self._by_class)
+        total = sum(len(g) for g in self._by_class.values())
+        self.show_all_allowed = total <= PICKER_ALL_LIMIT
+        if self.chosen_class not in self._by_class:
+            self.chosen_class = (
+                ALL_CLASSES if self.show_all_allowed or not self.classes else self.classes[0]
+            )
+        self._show()
+        return None
+
+    def _show(self) -> None:
+        if self.chosen_class == ALL_CLASSES:
+            self.groups = [g for groups in self._by_class.values() for g in groups]
+        else:
+            self.groups = self._by_class.get(self.chosen_class, [])
+
+    @requires(Permission.JOURNAL_READ)
+    async def choose_class(self, class_name: str) -> Any:
+        """Show the pages of one class (or of every class, where they are few)."""
+        name = str(class_name)
+        if name == ALL_CLASSES and self.show_all_allowed:
+            self.chosen_class = ALL_CLASSES
+        elif name in self._by_class:
+            self.chosen_class = name
+        else:
+            return rx.toast.error("Такого класса нет среди доступных страниц журнала.")
+        self._show()
         return None
 
 

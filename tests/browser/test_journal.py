@@ -355,3 +355,21 @@ def test_the_class_teacher_excuses_an_absence_from_the_class_page(page: Any, sch
         att = s.get(Attendance, attendance_id)
     engine.dispose()
     assert att is not None and (att.status, att.reason) == ("excused", "болезнь, справка")
+
+
+def test_the_deputy_picks_a_class_then_a_page(page: Any, school: JournalSchool):
+    """The deputy's /journal shows one class's cards at a time; a class chip switches the
+    cards, and a period badge opens the grid."""
+    log_in(page, "deputy")
+    page.goto("/journal")
+    classes = page.get_by_role("group", name="Класс")
+    classes.get_by_role("button", name="5 «А»", exact=True).click()
+    cards = page.locator(".rt-Card").filter(has_text=" — ")
+    page.wait_for_function(
+        "() => { const t = [...document.querySelectorAll('.rt-Card')].map(c => c.innerText);"
+        " return t.length > 0 && t.every(x => x.startsWith('5 «А»')); }"
+    )
+    maths = cards.filter(has_text="5 «А» — Математика").first
+    maths.get_by_role("link").first.click()
+    page.wait_for_url("**/journal?a=*")
+    wait_grid(page)

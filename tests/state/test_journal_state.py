@@ -716,12 +716,36 @@ def test_the_class_home_lists_only_the_own_class(school: School):
     assert st.groups and all(g["title"].startswith("5 «А»") for g in st.groups)
 
 
-def test_the_deputy_picker_lists_every_class(school: School):
-    """The deputy's picker holds pages of several classes."""
+def _classes_shown(st: JournalPickerState) -> set[str]:
+    return {g["title"].split(" — ")[0].split(",")[0] for g in st.groups}
+
+
+def test_the_deputy_picker_shows_one_class_at_a_time(school: School):
+    """The deputy reads every class's pages: the picker offers each class and shows the
+    chosen one's cards only, instead of hundreds of cards at once."""
     st = school.state(JournalPickerState, "deputy")
     call(JournalPickerState.load, st)
-    classes = {g["title"].split(" — ")[0] for g in st.groups}
-    assert len(classes) >= 3
+    assert len(st.classes) >= 3
+    assert not st.show_all_allowed  # the seeded school has far more pages than fit at once
+    assert _classes_shown(st) == {st.classes[0]}
+    call(JournalPickerState.choose_class, st, st.classes[2])
+    assert _classes_shown(st) == {st.classes[2]}
+    assert all(p["href"].startswith("/journal?a=") for g in st.groups for p in g["periods"])
+    # A class that is not there, or "every class" where there are too many, changes nothing.
+    out = call(JournalPickerState.choose_class, st, "99 «Я»")
+    assert "Такого класса нет" in toast_text(out)
+    out = call(JournalPickerState.choose_class, st, "")
+    assert "Такого класса нет" in toast_text(out)
+    assert _classes_shown(st) == {st.classes[2]}
+
+
+def test_a_teacher_picker_shows_every_own_page(school: School):
+    """A teacher's few pages are all shown at once, with a class filter when they span
+    several classes."""
+    st = school.state(JournalPickerState, "teacher")
+    call(JournalPickerState.load, st)
+    assert st.show_all_allowed and st.chosen_class == ""
+    assert _classes_shown(st) == set(st.classes)
 
 
 def test_the_topic_in_the_form_wins_over_a_late_search(school: School):
