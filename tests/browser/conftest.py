@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
-import socket
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +24,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from ejournal.bench.load.server import (
+    ServerNotUp,
+    free_port,
+    server_env,
+    start_reflex,
+    stop,
+    wait_until_up,
+)
 from ejournal.config import PROJECT_ROOT
 from ejournal.domain import migrate
 from ejournal.domain.db import make_engine
@@ -45,7 +50,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 WEB_DIR = PROJECT_ROOT / "var" / "web-test"
 WEB_LOCK = PROJECT_ROOT / "var" / "web-test.lock"
-BUN_BIN = PROJECT_ROOT / ".tools" / "bun" / "node_modules" / ".bin"
 START_TIMEOUT_S = 600
 #: Extra teacher accounts (password PASSWORD) for tests that spoil an account.
 SPARE_LOGINS = ("spare.wrong", "spare.throttle", "spare.locked", "spare.reset")
@@ -65,17 +69,6 @@ class LiveServer:
     db_url: str
     school: TinySchool
     log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _get(url: str) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local test server
-        return response.status, response.read().decode("utf-8", "replace")
 
 
 def _chromium_or_skip() -> None:
@@ -102,28 +95,34 @@ def _seed(db_url: str) -> TinySchool:
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited with {proc.returncode}; see {log}")
-        try:
-            if _get(f"{url}/ping")[0] == 200 and _get(f"{url}/")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"the server did not answer within {START_TIMEOUT_S} s; see {log}")
+    """Wait for the server (START_TIMEOUT_S); the test fails if it exits or is late."""
+    try:
+        wait_until_up(url, proc, log, START_TIMEOUT_S)
+    except ServerNotUp as e:
+        pytest.fail(str(e))
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+    stop(proc, timeout=20)
+
+
+def _start_server(
+    db_url: str, web_dir: Path, work_dir: Path, log: Path, *, redis_url: str = ""
+) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start ``reflex run --env prod`` on a free port (cheap bcrypt, front end built into
+    `web_dir`, state under `work_dir`): its URL and its process, not yet answering."""
+    port = free_port()
+    url = f"http://localhost:{port}"
+    env = server_env(
+        port=port,
+        url=url,
+        db_url=db_url,
+        web_dir=web_dir,
+        work_dir=work_dir,
+        redis_url=redis_url,
+        extra_env={"EJOURNAL_BCRYPT_ROUNDS": "4"},
+    )
+    return url, start_reflex(env, log)
 
 
 @pytest.fixture(scope="session")
@@ -135,43 +134,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     tmp = tmp_path_factory.mktemp("live")
     db_url = f"sqlite:///{tmp / 'browser.db'}"
     school = _seed(db_url)
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    env = {
-        **os.environ,
-        "EJOURNAL_PORT": str(port),
-        "EJOURNAL_CORS_ORIGINS": f"{url},http://127.0.0.1:{port}",
-        "REFLEX_DB_URL": db_url,
-        "EJOURNAL_BCRYPT_ROUNDS": "4",
-        "EJOURNAL_VAR_DIR": str(tmp / "var"),
-        "PATH": f"{BUN_BIN}{os.pathsep}{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}"
-        + os.environ.get("PATH", ""),
-        "REFLEX_USE_SYSTEM_BUN": "1",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "REFLEX_WEB_WORKDIR": str(WEB_DIR),
-        "REFLEX_STATES_WORKDIR": str(tmp / "states"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    env.pop("REFLEX_REDIS_URL", None)
     log = ARTIFACTS / "browser-server.log"
     with WEB_LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # held until the server is stopped
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [str(PROJECT_ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, stopped as a whole
-            )
-            try:
-                started = time.monotonic()
-                _wait_until_up(url, proc, log)
-                print(f"\nbrowser server up on {url} in {time.monotonic() - started:.0f} s")
-                yield LiveServer(url, db_url, school, log)
-            finally:
-                _stop(proc)
+        url, proc = _start_server(db_url, WEB_DIR, tmp, log)
+        try:
+            started = time.monotonic()
+            _wait_until_up(url, proc, log)
+            print(f"\nbrowser server up on {url} in {time.monotonic() - started:.0f} s")
+            yield LiveServer(url, db_url, school, log)
+        finally:
+            _stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,7 @@ from typing import IO
 import pytest
 from sqlalchemy.engine import make_url
 
+from ejournal.bench.load.server import http_get
 from ejournal.config import PROJECT_ROOT
 from ejournal.domain import migrate
 from ejournal.domain.auth import CHANGE_PASSWORD_PATH, home_path
@@ -37,12 +38,10 @@ from ejournal.domain.db import make_engine
 from ejournal.domain.seed import run_seed
 from tests.browser.conftest import (
     ARTIFACTS,
-    BUN_BIN,
     DESKTOP,
     START_TIMEOUT_S,
     _chromium_or_skip,
-    _free_port,
-    _get,
+    _start_server,
     _stop,
     _wait_until_up,
     screenshot,
@@ -162,37 +161,12 @@ def pg_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgRedi
     finally:
         engine.dispose()
     account = _demo_account(tmp / "demo-credentials.csv", DEMO_LOGIN)
-    port = _free_port()
-    url = f"http://localhost:{port}"
-    env = {
-        **os.environ,
-        "EJOURNAL_PORT": str(port),
-        "EJOURNAL_CORS_ORIGINS": f"{url},http://127.0.0.1:{port}",
-        "REFLEX_DB_URL": db_url,
-        "REFLEX_REDIS_URL": REDIS_URL,
-        "EJOURNAL_BCRYPT_ROUNDS": "4",
-        "EJOURNAL_VAR_DIR": str(tmp / "var"),
-        "PATH": f"{BUN_BIN}{os.pathsep}{PROJECT_ROOT / '.venv' / 'bin'}{os.pathsep}"
-        + os.environ.get("PATH", ""),
-        "REFLEX_USE_SYSTEM_BUN": "1",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "REFLEX_WEB_WORKDIR": str(WEB_DIR),
-        "REFLEX_STATES_WORKDIR": str(tmp / "states"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
     log = ARTIFACTS / "pg-redis-server.log"
     web_lock = _lock(WEB_LOCK, "the front-end folder var/web-pg-redis")
     try:
         build_lock = _lock(BUILD_LOCK, "the front-end build")
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [str(PROJECT_ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: every worker is stopped
-            )
+        # Its own process group: stopping it stops every worker.
+        url, proc = _start_server(db_url, WEB_DIR, tmp, log, redis_url=REDIS_URL)
         try:
             started = time.monotonic()
             try:
@@ -260,7 +234,7 @@ def test_a_demo_teacher_logs_in_and_sees_their_home(page, pg_redis_server: PgRed
 
 def test_health_reports_the_database_and_redis(pg_redis_server: PgRedisServer):
     """/_health answers that both PostgreSQL and Redis are reachable."""
-    status, body = _get(f"{pg_redis_server.url}/_health")
+    status, body = http_get(f"{pg_redis_server.url}/_health")
     health = json.loads(body)
     assert status == 200 and (health["db"], health["redis"]) == (True, True), health
 

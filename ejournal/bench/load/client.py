@@ -16,7 +16,9 @@ router_data}]``. The hashes, the schema and the cookie var names are read from t
 front end the server built (``utils/context.jsx``), so the replay matches the build.
 
 The client speaks Engine.IO 4 over a plain websocket (``wsproto``, already installed with
-Reflex): one asyncio loop holds every connection, answering the server's pings.
+Reflex; python-socketio's ``AsyncClient`` would need aiohttp): one asyncio loop holds every
+connection, answering the server's pings. The browser security tests
+(``tests/browser/ws_client.py``) drive the same client with a chosen ``Origin``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from wsproto.events import (
     CloseConnection,
     Ping,
     RejectConnection,
+    RejectData,
     Request,
     TextMessage,
 )
@@ -84,14 +87,31 @@ class SocketClosed(Exception):
     """The server closed or refused the connection."""
 
 
-class ReflexSocket:
-    """One browser tab's websocket: connect with the page's first event, emit, read updates."""
+class Refused(SocketClosed):
+    """The server refused the websocket handshake (``status``: its HTTP status)."""
 
-    def __init__(self, base_url: str, contract: FrontendContract) -> None:
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"websocket refused: HTTP {status} {body}")
+        self.status = status
+        self.body = body
+
+
+class ReflexSocket:
+    """One browser tab's websocket: connect with the page's first event, emit, read updates.
+
+    ``origin`` is the handshake's ``Origin`` header: by default the server's own, as its
+    pages send.
+    """
+
+    user_agent = USER_AGENT
+
+    def __init__(
+        self, base_url: str, contract: FrontendContract, *, origin: str | None = None
+    ) -> None:
         parts = urlsplit(base_url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
-        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.origin = origin or f"{parts.scheme}://{parts.netloc}"
         self.contract = contract
         self.client_token = str(uuid.uuid4())
         self.updates: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
@@ -100,18 +120,24 @@ class ReflexSocket:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._task: asyncio.Task[None] | None = None
-        self._open = asyncio.get_running_loop().create_future()
-        self._connected = asyncio.get_running_loop().create_future()
+        self._open: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._parts: list[str] = []
+        self._reject: tuple[int, bytearray] | None = None
 
     # ------------------------------------------------------------------ connecting
 
-    async def connect(self, pathname: str, cookies: dict[str, str]) -> None:
-        """Open the socket as a browser opening `pathname` with `cookies` does."""
+    async def connect(
+        self, pathname: str, cookies: dict[str, str], *, timeout: float | None = None
+    ) -> None:
+        """Open the socket as a browser opening `pathname` with `cookies` does.
+
+        Raises ``Refused`` when the handshake is rejected (e.g. a foreign Origin), and
+        ``TimeoutError`` when it is not answered within `timeout` seconds (if given).
+        """
         self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
-        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        headers = [(b"origin", self.origin.encode()), (b"user-agent", USER_AGENT.encode())]
-        if cookie:
+        headers = [(b"origin", self.origin.encode()), (b"user-agent", self.user_agent.encode())]
+        if cookies:
+            cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
             headers.append((b"cookie", cookie.encode()))
         self._send(
             Request(
@@ -122,7 +148,11 @@ class ReflexSocket:
             )
         )
         self._task = asyncio.create_task(self._read_loop())
-        await self._open  # the Engine.IO handshake ("0{…}")
+        # The Engine.IO handshake ("0{…}").
+        if timeout is None:
+            await self._open
+        else:
+            await asyncio.wait_for(asyncio.shield(self._open), timeout)
         client_vars = {
             var: cookies[name] for name, var in self.contract.cookie_vars.items() if name in cookies
         }
@@ -133,7 +163,7 @@ class ReflexSocket:
             "event": {
                 "name": f"{ROOT_STATE}.hydrate_and_load",
                 "payload": payload,
-                "router_data": _router_data(pathname),
+                "router_data": router_data(pathname),
             },
             "state_schema": self.contract.state_schema,
         }
@@ -141,20 +171,24 @@ class ReflexSocket:
 
     async def emit(self, name: str, payload: dict[str, Any], pathname: str) -> None:
         """Send an event, as ``socket.emit("event", …)`` in the browser does."""
-        event = {"name": name, "payload": payload, "router_data": _router_data(pathname)}
+        event = {"name": name, "payload": payload, "router_data": router_data(pathname)}
         self._send_text(f"42{NAMESPACE}," + json.dumps(["event", event], ensure_ascii=False))
 
     async def wait_for(
         self, done: Callable[[dict[str, Any]], bool], timeout: float
     ) -> list[dict[str, Any]]:
-        """Read updates until `done(update)` holds; returns every update read."""
+        """Read updates until `done(update)` holds; every update read, that one last."""
         seen: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError
-            update = await asyncio.wait_for(self.updates.get(), left)
+                msg = f"no matching update within {timeout} s; read: {seen!r:.2000}"
+                raise TimeoutError(msg)
+            try:
+                update = await asyncio.wait_for(self.updates.get(), left)
+            except TimeoutError:
+                continue  # the deadline has passed: raise with what was read
             if update is None:
                 raise SocketClosed
             seen.append(update)
@@ -162,8 +196,8 @@ class ReflexSocket:
                 return seen
 
     async def close(self) -> None:
-        if self._writer is not None and not self.closed:
-            self.closed = True
+        self.closed = True
+        if self._writer is not None and not self._writer.is_closing():
             # The server may have gone already: closing is best effort.
             with contextlib.suppress(Exception):
                 self._send_text(f"41{NAMESPACE},")
@@ -172,6 +206,8 @@ class ReflexSocket:
             self._writer.close()
         if self._task is not None:
             self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
 
     # ------------------------------------------------------------------ the wire
 
@@ -193,7 +229,15 @@ class ReflexSocket:
                 for event in self._ws.events():
                     if isinstance(event, AcceptConnection):
                         continue
-                    if isinstance(event, TextMessage):
+                    if isinstance(event, RejectConnection):
+                        self._reject = (event.status_code, bytearray())
+                        if not event.has_body:
+                            return
+                    elif isinstance(event, RejectData) and self._reject is not None:
+                        self._reject[1].extend(event.data)
+                        if event.body_finished:
+                            return
+                    elif isinstance(event, TextMessage):
                         self._parts.append(event.data)
                         if event.message_finished:
                             text = "".join(self._parts)
@@ -201,15 +245,18 @@ class ReflexSocket:
                             self._on_packet(text)
                     elif isinstance(event, Ping):
                         self._send(event.response())
-                    elif isinstance(event, (CloseConnection, RejectConnection)):
+                    elif isinstance(event, CloseConnection):
                         return
         except (ConnectionError, OSError):
             pass
         finally:
             self.closed = True
-            for fut in (self._open, self._connected):
-                if not fut.done():
-                    fut.set_exception(SocketClosed())
+            if not self._open.done():
+                if self._reject is not None:
+                    status, body = self._reject
+                    self._open.set_exception(Refused(status, body.decode("utf-8", "replace")))
+                else:
+                    self._open.set_exception(SocketClosed())
             self.updates.put_nowait(None)
 
     def _on_packet(self, text: str) -> None:
@@ -225,19 +272,15 @@ class ReflexSocket:
         kind, rest = body[:1], body[1:]
         if rest.startswith(NAMESPACE):
             rest = rest[len(NAMESPACE) :].lstrip(",")
-        if kind == "0" and not self._connected.done():
-            self._connected.set_result(None)
-        elif kind == "2":
+        if kind == "2":
             name, *args = json.loads(rest)
             if name == "event" and args:
                 self.updates.put_nowait(args[0])
-        elif kind == "4":  # connect error: the server refused the first event
-            if not self._connected.done():
-                self._connected.set_exception(SocketClosed(rest))
+        elif kind == "4":  # CONNECT_ERROR: the server refused the first event
             self.updates.put_nowait(None)
 
 
-def _router_data(pathname: str) -> dict[str, str]:
+def router_data(pathname: str) -> dict[str, str]:
     return {"pathname": pathname, "asPath": pathname}
 
 
