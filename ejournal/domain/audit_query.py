@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from ejournal.domain import audit_text
-from ejournal.domain.models import AuditLog, Parent, Staff, Student, User
+from ejournal.domain.models import AuditLog
 from ejournal.domain.permissions import Actor, Permission, require
 
 MAX_LIMIT = 500
@@ -30,28 +30,6 @@ class AuditRow:
     what: str = ""  # the object in words: «Егорова Анна, 5 «А», Математика, урок 12.11.2026 (2-й)»
     before_text: str = ""  # the changed fields before, in Russian
     after_text: str = ""  # … and after
-
-
-def _names(session: Session, user_ids: set[int]) -> dict[int, tuple[str, str]]:
-    """user id → (login, full name) for the actors of one page."""
-    if not user_ids:
-        return {}
-    found = {
-        u.id: (u.login, u.login)
-        for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()
-        if u.id is not None
-    }
-    for model in (Staff, Parent, Student):
-        rows = session.exec(
-            select(model.user_id, model.last_name, model.first_name, model.middle_name).where(
-                col(model.user_id).in_(user_ids)
-            )
-        ).all()
-        for user_id, last, first, middle in rows:
-            if user_id in found:
-                name = " ".join(p for p in (last, first, middle) if p)
-                found[user_id] = (found[user_id][0], name)
-    return found
 
 
 def search_audit(
@@ -91,7 +69,7 @@ def search_audit(
     if until is not None:
         stmt = stmt.where(col(AuditLog.at) < until)
     rows = session.exec(stmt.order_by(col(AuditLog.id).desc()).limit(limit)).all()
-    names = _names(session, {r.actor_id for r in rows if r.actor_id is not None})
+    names = audit_text.user_names(session, {r.actor_id for r in rows if r.actor_id is not None})
     texts = audit_text.describe(session, [(r.entity, r.entity_id, r.before, r.after) for r in rows])
     return [
         AuditRow(

@@ -205,6 +205,27 @@ def _day(value: Any) -> str:
         return str(value)
 
 
+def user_names(session: Session, user_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """user id → (login, full name; the login when the account has no person record)."""
+    if not user_ids:
+        return {}
+    found = {
+        u.id: (u.login, u.login)
+        for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()
+        if u.id is not None
+    }
+    for model in (Staff, Parent, Student):
+        rows = session.exec(
+            select(model.user_id, model.last_name, model.first_name, model.middle_name).where(
+                col(model.user_id).in_(user_ids)
+            )
+        ).all()
+        for user_id, last, first, middle in rows:
+            if user_id in found:
+                found[user_id] = (found[user_id][0], _full(last, first, middle))
+    return found
+
+
 def _resolve(session: Session, ids: _Ids) -> _Names:
     names = _Names()
     if ids.students:
@@ -216,19 +237,8 @@ def _resolve(session: Session, ids: _Ids) -> _Names:
     if ids.parents:
         for p in session.exec(select(Parent).where(col(Parent.id).in_(ids.parents))):
             names.parents[p.id or 0] = _full(p.last_name, p.first_name, p.middle_name)
-    if ids.users:
-        users = session.exec(select(User).where(col(User.id).in_(ids.users))).all()
-        for u in users:
-            names.users[u.id or 0] = u.login
-        for model in (Staff, Parent, Student):
-            rows = session.exec(
-                select(model.user_id, model.last_name, model.first_name).where(
-                    col(model.user_id).in_(ids.users)
-                )
-            ).all()
-            for user_id, last, first in rows:
-                if user_id in names.users:
-                    names.users[user_id] = f"{_full(last, first)} ({names.users[user_id]})"
+    for user_id, (login, name) in user_names(session, ids.users).items():
+        names.users[user_id] = f"{name} ({login})" if name != login else login
     if ids.work_types:
         for w in session.exec(select(WorkType).where(col(WorkType.id).in_(ids.work_types))):
             names.work_types[w.id or 0] = w.name
