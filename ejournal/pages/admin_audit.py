@@ -92,7 +92,7 @@ def _row(r: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell(r["at"], white_space="nowrap"),
         rx.table.cell(rx.cond(r["actor_name"] != "", r["actor_name"], "система")),
-        rx.table.cell(rx.text(r["action_title"], title=r["action"])),
+        rx.table.cell(r["action_title"]),
         rx.table.cell(
             rx.text(_entity_title(r["entity"]), size="2"),
             rx.text(r["what"], size="1", color_scheme="gray"),
@@ -104,10 +104,45 @@ def _row(r: Any) -> rx.Component:
     )
 
 
+def _card(r: Any) -> rx.Component:
+    """One entry on a phone: the same facts as a table row, stacked."""
+    return rx.card(
+        rx.vstack(
+            rx.text(
+                r["at"],
+                " · ",
+                rx.cond(r["actor_name"] != "", r["actor_name"], "система"),
+                size="1",
+                color_scheme="gray",
+            ),
+            rx.text(r["action_title"], ": ", _entity_title(r["entity"]), weight="bold", size="2"),
+            rx.text(r["what"], size="1", color_scheme="gray"),
+            rx.cond(r["before_text"] != "", rx.text("Было: ", r["before_text"], size="1")),
+            rx.cond(r["after_text"] != "", rx.text("Стало: ", r["after_text"], size="1")),
+            rx.cond(r["reason"] != "", rx.text("Причина: ", r["reason"], size="1")),
+            spacing="1",
+            width="100%",
+        ),
+        width="100%",
+        class_name="audit-card",
+    )
+
+
+#: The table on a desktop, cards on a phone (a seven-column table does not fit 360 px).
+ON_WIDE = ["none", "none", "block"]
+ON_PHONE = ["flex", "flex", "none"]
+
+
 def page() -> rx.Component:
     return layout(
         "Журнал аудита",
         _filters(),
+        rx.vstack(
+            rx.foreach(AdminAuditState.rows, _card),
+            spacing="2",
+            width="100%",
+            display=ON_PHONE,
+        ),
         rx.box(
             rx.table.root(
                 rx.table.header(
@@ -133,6 +168,7 @@ def page() -> rx.Component:
             ),
             overflow_x="auto",
             width="100%",
+            display=ON_WIDE,
         ),
         rx.cond(
             AdminAuditState.rows.length() == 0,  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import PHONE, LiveServer, screenshot
 from tests.state.people import PASSWORD
 
 
@@ -75,6 +75,11 @@ def test_the_audit_log_lists_the_changes(page, live_server: LiveServer):
     expect(row).to_contain_text("Активна: нет")
     expect(row).to_contain_text("Активна: да")
     screenshot(page, "admin-audit")
+    # On a phone the entries are cards: nothing scrolls sideways and the change reads whole.
+    page.set_viewport_size(PHONE)
+    card = page.locator(".audit-card").filter(has_text="Разблокировка").first
+    expect(card).to_contain_text("Стало: Активна: да")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_the_account_page_lists_my_sessions(page, live_server: LiveServer):
