@@ -233,6 +233,24 @@ def _child_options(children: list[diary.ChildRef]) -> list[ChildOption]:
 # --------------------------------------------------------------------------- the week
 
 
+async def _choose_child_on_load(st: DiaryState | DiaryMarksState) -> tuple[int | None, Any]:
+    """A diary page's load: fill the child switcher with the actor's children and pick the
+    one on screen (the chosen one if still theirs, else the first). ``(None, toast)`` when
+    the actor may not read a diary; ``(None, None)`` when no child is linked (said on the
+    page)."""
+    try:
+        children = await run_service(diary.children_of, actor=st._actor())
+    except DomainError as e:
+        return None, rx.toast.error(e.message, position=TOAST_AT)
+    st.children = _child_options(children)
+    if not children:
+        st.loaded = True
+        st.error = "К вашей учётной записи не привязан ни один ученик."
+        return None, None
+    ids = [c.student_id for c in children]
+    return (st.student_id if st.student_id in ids else ids[0]), None
+
+
 class DiaryState(SessionState):
     """``/diary``: the week of the chosen child, day by day, and «Ознакомлен»."""
 
@@ -296,18 +314,10 @@ class DiaryState(SessionState):
     @requires(Permission.DIARY_READ)
     async def load(self) -> Any:
         """On page load: the actor's children, then this week of the first (or chosen) one."""
-        try:
-            children = await run_service(diary.children_of, actor=self._actor())
-        except DomainError as e:
-            return rx.toast.error(e.message, position=TOAST_AT)
-        self.children = _child_options(children)
-        if not children:
+        sid, refusal = await _choose_child_on_load(self)
+        if sid is None:
             self.days = []
-            self.loaded = True
-            self.error = "К вашей учётной записи не привязан ни один ученик."
-            return None
-        ids = [c.student_id for c in children]
-        sid = self.student_id if self.student_id in ids else ids[0]
+            return refusal
         return await self._show_week(sid, self.week_start)
 
     @requires(Permission.DIARY_READ)
@@ -496,17 +506,9 @@ class DiaryMarksState(SessionState):
     @requires(Permission.DIARY_READ)
     async def load(self) -> Any:
         """On page load: the children, then the current period of the first (or chosen) one."""
-        try:
-            children = await run_service(diary.children_of, actor=self._actor())
-        except DomainError as e:
-            return rx.toast.error(e.message, position=TOAST_AT)
-        self.children = _child_options(children)
-        if not children:
-            self.loaded = True
-            self.error = "К вашей учётной записи не привязан ни один ученик."
-            return None
-        ids = [c.student_id for c in children]
-        sid = self.student_id if self.student_id in ids else ids[0]
+        sid, refusal = await _choose_child_on_load(self)
+        if sid is None:
+            return refusal
         return await self._show(sid, self.period_id)
 
     @requires(Permission.DIARY_READ)
