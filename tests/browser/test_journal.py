@@ -23,7 +23,7 @@ from ejournal.domain import auth, journal
 from ejournal.domain.db import make_engine
 from ejournal.domain.models import Attendance, User
 from ejournal.domain.passwords import hash_password
-from tests.browser.conftest import ARTIFACTS, DESKTOP, LiveServer
+from tests.browser.conftest import ARTIFACTS, DESKTOP, LiveServer, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -369,6 +369,7 @@ def test_the_deputy_picks_a_class_then_a_page(page: Any, school: JournalSchool):
         "() => { const t = [...document.querySelectorAll('.rt-Card')].map(c => c.innerText);"
         " return t.length > 0 && t.every(x => x.startsWith('5 «А»')); }"
     )
+    screenshot(page, "journal-picker-deputy")
     maths = cards.filter(has_text="5 «А» — Математика").first
     maths.get_by_role("link").first.click()
     page.wait_for_url("**/journal?a=*")

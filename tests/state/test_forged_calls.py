@@ -11,6 +11,7 @@ from sqlmodel import func, select
 from ejournal.domain.models import AuditLog, ParentLink, Role, RoleGrant, User
 from ejournal.state.admin import AdminAuditState, AdminUsersState
 from ejournal.state.base import CHANGE_PASSWORD_ROUTE, LOGIN_ROUTE, SessionState
+from ejournal.state.journal import JournalPickerState
 from tests.state.conftest import StateWorld, call
 from tests.state.outcomes import redirect_target, toast_text
 from tests.state.people import add_staff_account
@@ -160,6 +161,18 @@ def test_the_audit_log_is_refused_without_audit_read(world: StateWorld, role: Ro
     result = call(AdminAuditState.load, st)
     assert REFUSED in toast_text(result)
     assert st.rows == []
+
+
+@pytest.mark.parametrize("role", [Role.PARENT, Role.STUDENT])
+def test_the_journal_picker_is_refused_to_families(world: StateWorld, role: Role):
+    """Students never reach the journal, nor parents: loading the picker and choosing a
+    class are both refused, and no page of the journal is listed."""
+    st = world.state(JournalPickerState, world.token(role))
+    assert REFUSED in toast_text(call(JournalPickerState.load, st))
+    # Even with pages already in the server's memory, a forged choice shows none of them.
+    st._by_class = {"5 «А»": [{"title": "5 «А» — Математика", "teacher": "", "periods": []}]}
+    assert REFUSED in toast_text(call(JournalPickerState.choose_class, st, "5 «А»"))
+    assert st.groups == [] and st.classes == []
 
 
 def test_a_call_without_a_session_goes_to_login_and_changes_nothing(world: StateWorld):
