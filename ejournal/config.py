@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,6 +20,10 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _env_list(name: str, default: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Application settings; every field has an environment variable."""
@@ -33,18 +38,19 @@ class Settings:
     port: int = field(default_factory=lambda: _env_int("EJOURNAL_PORT", 3000))
     # Origins allowed to open the websocket and call the API.
     cors_allowed_origins: tuple[str, ...] = field(
-        default_factory=lambda: tuple(
-            o.strip()
-            for o in _env(
-                "EJOURNAL_CORS_ORIGINS",
-                "http://localhost:3000,http://127.0.0.1:3000",
-            ).split(",")
-            if o.strip()
+        default_factory=lambda: _env_list(
+            "EJOURNAL_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000"
         )
+    )
+    # Reverse proxies (addresses or networks, e.g. 127.0.0.1,10.0.0.0/8) whose
+    # X-Forwarded-For is believed; from anyone else the socket's peer is the client address.
+    trusted_proxies: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("EJOURNAL_TRUSTED_PROXIES", "")
     )
     bcrypt_rounds: int = field(default_factory=lambda: _env_int("EJOURNAL_BCRYPT_ROUNDS", 12))
     # One-time passwords of the demo seed are random 10-character strings; they are
     # hashed cheaper (they must be replaced at first login, and then cost bcrypt_rounds).
+    # A failed login against such a hash is padded to bcrypt_rounds, so timing cannot tell.
     seed_bcrypt_rounds: int = field(
         default_factory=lambda: _env_int("EJOURNAL_SEED_BCRYPT_ROUNDS", 5)
     )
@@ -58,8 +64,25 @@ class Settings:
         default_factory=lambda: _env_int("EJOURNAL_FAMILY_IDLE_MINUTES", 60)
     )
     remember_days: int = field(default_factory=lambda: _env_int("EJOURNAL_REMEMBER_DAYS", 30))
+    # One account: this many failures in a row cost nothing, then each next attempt waits
+    # a doubling delay (5, 10, 20… s) of at most login_max_delay_seconds. Never a lock:
+    # once the delay has passed the right password logs in.
     lock_after_failures: int = field(default_factory=lambda: _env_int("EJOURNAL_LOCK_AFTER", 5))
-    lock_minutes: int = field(default_factory=lambda: _env_int("EJOURNAL_LOCK_MINUTES", 15))
+    login_max_delay_seconds: int = field(
+        default_factory=lambda: _env_int("EJOURNAL_LOGIN_MAX_DELAY", 60)
+    )
+    # One client address (any accounts, unknown logins too): this many failures within
+    # address_window_minutes cost nothing, then each next attempt from that address waits
+    # a doubling delay (1, 2, 4… s) of at most address_max_delay_seconds.
+    address_free_failures: int = field(
+        default_factory=lambda: _env_int("EJOURNAL_ADDRESS_FREE_FAILURES", 20)
+    )
+    address_window_minutes: int = field(
+        default_factory=lambda: _env_int("EJOURNAL_ADDRESS_WINDOW_MINUTES", 15)
+    )
+    address_max_delay_seconds: int = field(
+        default_factory=lambda: _env_int("EJOURNAL_ADDRESS_MAX_DELAY", 300)
+    )
 
     def __post_init__(self) -> None:
         # "*" would switch off the websocket's origin check (python-engineio compares exactly).
@@ -68,6 +91,13 @@ class Settings:
                 "EJOURNAL_CORS_ORIGINS: перечислите разрешённые адреса явно "
                 "(например, http://localhost:3000); «*» не допускается."
             )
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"EJOURNAL_TRUSTED_PROXIES: «{proxy}» — не IP-адрес и не сеть."
+                ) from None
         if self.is_production and self.bcrypt_rounds < 12:
             raise ValueError(
                 "EJOURNAL_BCRYPT_ROUNDS: в рабочем режиме стоимость bcrypt не ниже 12."

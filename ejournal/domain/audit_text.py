@@ -74,6 +74,8 @@ FIELD_LABELS: dict[str, str] = {
     "is_active": "Активна",
     "must_change_password": "Нужно сменить пароль",
     "failed_logins": "Неудачных входов",
+    "delayed": "Вход замедлен",
+    "ip": "Адрес",
     "sessions_ended": "Завершено сеансов",
     "other_sessions_ended": "Завершено других сеансов",
     "class_teacher_id": "Классный руководитель",

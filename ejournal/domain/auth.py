@@ -5,17 +5,16 @@ Every function here is plain and synchronous: bcrypt is slow on purpose, so the 
 thread's own. Functions that write commit their own transaction (a failed login must be
 recorded even though the login is refused).
 
-Throttling: after `settings.lock_after_failures` failures in a row an account gets a
-growing delay (5, 10, 20 s) before the next attempt is even checked; the failure after the
-delays locks it for `settings.lock_minutes`. After a lock has passed, the next failure locks
-it again at once; a successful login or a reset by the administrator starts afresh.
+Throttling (see `throttle`): failures slow down the account (a doubling delay of at most
+a minute, never a lock) and the client address (after many failures from it). Every
+failed attempt costs one bcrypt verify at `settings.bcrypt_rounds`, whatever the account's
+state (unknown, one-time password, blocked, waiting), so timing tells nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,7 +23,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from ejournal.config import get_settings
-from ejournal.domain import audit
+from ejournal.domain import audit, throttle
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
 from ejournal.domain.models import (
     LoginEvent,
@@ -49,10 +48,6 @@ from ejournal.domain.permissions import Actor, Permission, require
 BAD_CREDENTIALS = "Неверный логин или пароль."
 NO_ROLE = "Учётной записи не назначена ни одна роль. Обратитесь к администратору."
 
-#: Failures past the threshold that get a growing delay before the lock comes.
-DELAYED_FAILURES = 3
-#: The first delay; each next one doubles.
-DELAY_BASE_SECONDS = 5
 #: last_seen_at is written at most this often (a write on every event would be wasteful).
 TOUCH_EVERY = dt.timedelta(minutes=1)
 
@@ -138,6 +133,19 @@ def _dummy_hash(rounds: int) -> str:
     return hash_password(secrets.token_urlsafe(16), rounds)
 
 
+def _spend_one_check(password: str, rounds: int) -> None:
+    """The work of one password check, for attempts that are refused without one."""
+    verify_password(password, _dummy_hash(rounds))
+
+
+def _password_matches(password: str, password_hash: str, rounds: int) -> bool:
+    ok = verify_password(password, password_hash)
+    if not ok and hash_rounds(password_hash) < rounds:
+        # A cheaper hash (a one-time password) must not answer a wrong guess faster.
+        _spend_one_check(password, rounds)
+    return ok
+
+
 def _fail(message: str = BAD_CREDENTIALS, retry_after: int = 0) -> LoginResult:
     return LoginResult(False, message, None, None, False, retry_after)
 
@@ -151,32 +159,17 @@ def _event(
     ip: str = "",
     user_agent: str = "",
     at: dt.datetime,
-) -> None:
-    session.add(
-        LoginEvent(
-            at=at,
-            user_id=user_id,
-            login=login[:64],
-            kind=kind.value,
-            ip=ip[:64],
-            user_agent=user_agent[:300],
-        )
+) -> LoginEvent:
+    event = LoginEvent(
+        at=at,
+        user_id=user_id,
+        login=login[:64],
+        kind=kind.value,
+        ip=ip[:64],
+        user_agent=user_agent[:300],
     )
-
-
-def _seconds_until(moment: dt.datetime, now: dt.datetime) -> int:
-    return max(1, math.ceil((moment - now).total_seconds()))
-
-
-def _locked_message(minutes: int) -> str:
-    return (
-        "Учётная запись временно заблокирована из-за неудачных попыток входа. "
-        f"Попробуйте через {minutes} мин. или обратитесь к администратору."
-    )
-
-
-def _wait_message(seconds: int) -> str:
-    return f"Слишком много неудачных попыток входа. Повторите через {seconds} с."
+    session.add(event)
+    return event
 
 
 def _roles_of(session: Session, user_id: int) -> frozenset[Role]:
@@ -196,9 +189,12 @@ def authenticate(
 ) -> LoginResult:
     """Check a login and password; on success open a session and return its raw token.
 
-    Reads come first and their transaction is closed before bcrypt runs; the writes then
-    begin with a write statement. (On SQLite a read snapshot held across the slow hash
-    could not be turned into a write once another connection had committed.)
+    `ip` is the client's address as `throttle.client_address` gives it ('' = unknown:
+    throttled by account only). Reads come first and their transaction is closed; the
+    attempt is then recorded (as a failure until it succeeds) and counted against the
+    address and the account, and that transaction too is committed before bcrypt runs.
+    (On SQLite a read snapshot held across the slow hash could not be turned into a write
+    once another connection had committed.)
     """
     settings = get_settings()
     now = now or utcnow()
@@ -212,53 +208,71 @@ def authenticate(
             user.password_hash,
             user.is_active,
             user.locked_until,
-            user.failed_logins,
             user.must_change_password,
         )
     roles = frozenset[Role]() if state is None else _roles_of(session, state[0])
-    session.commit()  # end the read snapshot before the slow part
+    session.commit()  # end the read snapshot before the writes and the slow part
 
-    def refuse(
-        message: str = BAD_CREDENTIALS, retry_after: int = 0, user_id: int | None = None
-    ) -> LoginResult:
-        _event(
-            session,
-            LoginEventKind.FAILURE,
-            login=login,
-            user_id=user_id,
-            ip=ip,
-            user_agent=user_agent,
-            at=now,
+    # Recorded first, so parallel attempts see each other in the counts below.
+    event = _event(
+        session,
+        LoginEventKind.FAILURE,
+        login=login,
+        user_id=None if state is None else state[0],
+        ip=ip,
+        user_agent=user_agent,
+        at=now,
+    )
+    session.flush()
+    event_id = event.id
+    assert event_id is not None
+
+    def refuse_unchecked(message: str, wait: int) -> LoginResult:
+        session.execute(
+            update(LoginEvent)
+            .where(col(LoginEvent.id) == event_id)
+            .values(kind=LoginEventKind.THROTTLED.value)
         )
         session.commit()
-        return _fail(message, retry_after)
+        _spend_one_check(password, settings.bcrypt_rounds)
+        return _fail(message, wait)
 
+    wait = throttle.address_wait(session, ip=ip[:64], before_event=event_id, now=now)
+    if wait:
+        return refuse_unchecked(throttle.address_message(wait), wait)
     if state is None:
-        verify_password(password, _dummy_hash(settings.bcrypt_rounds))
-        return refuse()
-    user_id, password_hash, is_active, locked_until, failures, must_change = state
+        session.commit()
+        _spend_one_check(password, settings.bcrypt_rounds)
+        return _fail()
+    user_id, password_hash, is_active, locked_until, must_change = state
+    wait, delay = throttle.take_account_attempt(
+        session,
+        user_id=user_id,
+        ip=ip[:64],
+        own_event=event_id,
+        delayed=locked_until is not None and locked_until > now,
+        now=now,
+    )
+    if wait:
+        return refuse_unchecked(throttle.account_message(wait), wait)
+    session.commit()
 
-    # A delay or a lock refuses the attempt before the password is even looked at.
-    if locked_until is not None and locked_until > now:
-        wait = _seconds_until(locked_until, now)
-        if failures >= settings.lock_after_failures + DELAYED_FAILURES:
-            return refuse(_locked_message(math.ceil(wait / 60)), wait, user_id)
-        return refuse(_wait_message(wait), wait, user_id)
-
-    password_ok = verify_password(password, password_hash)
-    if password_ok and not is_active:
-        return refuse(user_id=user_id)
-    if not password_ok:
-        return _count_failure(
-            session, user_id=user_id, login=login, ip=ip, user_agent=user_agent, now=now
-        )
+    if not _password_matches(password, password_hash, settings.bcrypt_rounds):
+        return _fail(BAD_CREDENTIALS, delay)
+    if not is_active:
+        return _fail()
     if not roles:
-        return refuse(NO_ROLE, user_id=user_id)
+        return _fail(NO_ROLE)
 
     values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
     if hash_rounds(password_hash) < settings.bcrypt_rounds:
         values["password_hash"] = hash_password(password, settings.bcrypt_rounds)
     session.execute(update(User).where(col(User.id) == user_id).values(**values))
+    session.execute(
+        update(LoginEvent)
+        .where(col(LoginEvent.id) == event_id)
+        .values(kind=LoginEventKind.SUCCESS.value)
+    )
 
     token = secrets.token_urlsafe(32)
     if roles & STAFF_ROLES or not remember:
@@ -281,55 +295,9 @@ def authenticate(
             user_agent=user_agent[:300],
         )
     )
-    _event(
-        session,
-        LoginEventKind.SUCCESS,
-        login=login,
-        user_id=user_id,
-        ip=ip,
-        user_agent=user_agent,
-        at=now,
-    )
     session.commit()
-    session.expire_all()  # the ORM copy of the user was changed behind its back
+    session.expire_all()  # the ORM copies were changed behind their back
     return LoginResult(True, "", user_id, token, must_change, 0)
-
-
-def _count_failure(
-    session: Session, *, user_id: int, login: str, ip: str, user_agent: str, now: dt.datetime
-) -> LoginResult:
-    """Count a wrong password; past the threshold set a delay, after the delays a lock."""
-    settings = get_settings()
-    # Counting in SQL (and as the first statement) keeps concurrent failures all counted.
-    session.execute(
-        update(User)
-        .where(col(User.id) == user_id)
-        .values(failed_logins=col(User.failed_logins) + 1)
-    )
-    failures = session.exec(select(User.failed_logins).where(User.id == user_id)).one()
-    over = failures - settings.lock_after_failures
-    retry_after = 0
-    if over >= DELAYED_FAILURES:
-        retry_after = settings.lock_minutes * 60
-        message = _locked_message(settings.lock_minutes)
-    else:
-        message = BAD_CREDENTIALS
-        if over >= 0:
-            retry_after = DELAY_BASE_SECONDS * 2**over
-    if retry_after:
-        session.execute(
-            update(User)
-            .where(col(User.id) == user_id)
-            .values(locked_until=now + dt.timedelta(seconds=retry_after))
-        )
-    kinds = [LoginEventKind.FAILURE]
-    if over >= DELAYED_FAILURES:
-        kinds.append(LoginEventKind.LOCK)
-    for kind in kinds:
-        _event(session, kind, login=login, user_id=user_id, ip=ip, user_agent=user_agent, at=now)
-    session.commit()
-    session.expire_all()
-    return _fail(message, retry_after)
 
 
 def _live(row: UserSession, now: dt.datetime) -> bool:

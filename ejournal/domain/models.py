@@ -93,8 +93,10 @@ class LoginEventKind(StrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
     LOGOUT = "logout"
-    LOCK = "lock"
+    LOCK = "lock"  # no longer written (accounts are slowed, not locked); kept for history
     PASSWORD_CHANGE = "password_change"
+    THROTTLED = "throttled"  # refused unchecked: the account or the address must wait
+    CLEARED = "cleared"  # the administrator cleared an address's or account's failures
 
 
 class YearDecision(StrEnum):
@@ -752,6 +754,7 @@ class LoginEvent(SQLModel, table=True):
     __table_args__ = (
         _check_in("kind", LoginEventKind, "ck_login_event_kind"),
         Index("ix_login_event_user_at", "user_id", "at"),
+        Index("ix_login_event_ip_at", "ip", "at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

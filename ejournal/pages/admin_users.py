@@ -296,12 +296,137 @@ def _bulk_slips() -> rx.Component:
     )
 
 
+def _failed_account_row(r: Any) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(r["full_name"]),
+        rx.table.cell(rx.code(r["login"])),
+        rx.table.cell(r["failures"]),
+        rx.table.cell(
+            rx.cond(
+                r["delayed_until"] != "",
+                rx.badge("до ", r["delayed_until"], color_scheme="amber"),
+                rx.text("нет", color_scheme="gray"),
+            )
+        ),
+        rx.table.cell(r["last_failure_at"]),
+        rx.table.cell(
+            rx.button(
+                "Сбросить",
+                size="1",
+                variant="soft",
+                on_click=AdminUsersState.clear_account_failures(r["user_id"]),
+            )
+        ),
+    )
+
+
+def _failed_address_row(r: Any) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.code(r["ip"])),
+        rx.table.cell(r["failures"]),
+        rx.table.cell(
+            rx.cond(
+                r["delayed_until"] != "",
+                rx.badge("до ", r["delayed_until"], color_scheme="amber"),
+                rx.text("нет", color_scheme="gray"),
+            )
+        ),
+        rx.table.cell(r["last_failure_at"]),
+        rx.table.cell(
+            rx.button(
+                "Сбросить",
+                size="1",
+                variant="soft",
+                on_click=AdminUsersState.clear_address_failures(r["ip"]),
+            )
+        ),
+    )
+
+
+def _table(headers: list[str], rows: Any, row: Any) -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(*(rx.table.column_header_cell(h) for h in headers)),
+            ),
+            rx.table.body(rx.foreach(rows, row)),
+            width="100%",
+            variant="surface",
+            size="1",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def _failed_logins() -> rx.Component:
+    """Accounts with failed logins and crowded addresses; shown only when there are any."""
+    accounts = AdminUsersState.failed_accounts
+    addresses = AdminUsersState.failed_addresses
+    return rx.cond(
+        (accounts.length() > 0) | (addresses.length() > 0),  # type: ignore[attr-defined]
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.heading("Неудачные попытки входа", size="4", as_="h2"),
+                    rx.spacer(),
+                    rx.button(
+                        "Обновить",
+                        variant="ghost",
+                        size="1",
+                        on_click=AdminUsersState.refresh_failures,
+                    ),
+                    width="100%",
+                ),
+                rx.text(
+                    "После нескольких неверных паролей вход в учётную запись замедляется "
+                    "(не дольше минуты), но не блокируется: верный пароль после паузы "
+                    "пропускается. Сброс снимает паузу сразу.",
+                    size="1",
+                    color_scheme="gray",
+                ),
+                rx.cond(
+                    accounts.length() > 0,  # type: ignore[attr-defined]
+                    _table(
+                        ["ФИО", "Логин", "Неудач подряд", "Пауза", "Последняя неудача", ""],
+                        accounts,
+                        _failed_account_row,
+                    ),
+                ),
+                rx.cond(
+                    addresses.length() > 0,  # type: ignore[attr-defined]
+                    rx.vstack(
+                        rx.text(
+                            "Адреса, с которых за последние ",
+                            AdminUsersState.address_window_minutes,
+                            " мин. было много неудачных попыток (например, общий адрес "
+                            "школы): попытки с них замедляются.",
+                            size="2",
+                        ),
+                        _table(
+                            ["Адрес", "Неудач", "Пауза", "Последняя неудача", ""],
+                            addresses,
+                            _failed_address_row,
+                        ),
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+        ),
+    )
+
+
 def page() -> rx.Component:
     return layout(
         "Пользователи",
         _search(),
         _issued(),
         _selected_card(),
+        _failed_logins(),
         _bulk_slips(),
         rx.box(
             rx.table.root(

@@ -8,7 +8,8 @@ from typing import Any
 
 import reflex as rx
 
-from ejournal.domain import audit_query, profile, slips, users
+from ejournal.config import get_settings
+from ejournal.domain import audit_query, profile, slips, throttle, users
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Role
 from ejournal.domain.permissions import ROLE_TITLES, Permission
@@ -35,9 +36,38 @@ def _user_row(row: users.UserRow) -> dict[str, Any]:
     data["class_teacher_of"] = list(row.class_teacher_of)
     data["last_login_at"] = data["last_login_at"] or "—"
     data["status"] = (
-        "Заблокирован" if not row.is_active else "Временно закрыт" if row.is_locked else "Активен"
+        "Заблокирован" if not row.is_active else "Вход замедлен" if row.is_locked else "Активен"
     )
     return data
+
+
+def _clock(moment: dt.datetime | None) -> str:
+    """A delay's end to the second (delays last seconds), or '' when none runs."""
+    return moment.astimezone().strftime("%H:%M:%S") if moment is not None else ""
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.astimezone().strftime("%d.%m.%Y %H:%M:%S") if moment is not None else "—"
+
+
+def _failed_account_row(row: throttle.SlowedAccount) -> dict[str, Any]:
+    return {
+        "user_id": row.user_id,
+        "login": row.login,
+        "full_name": row.full_name,
+        "failures": row.failures,
+        "delayed_until": _clock(row.delayed_until),
+        "last_failure_at": _when(row.last_failure_at),
+    }
+
+
+def _failed_address_row(row: throttle.SlowedAddress) -> dict[str, Any]:
+    return {
+        "ip": row.ip,
+        "failures": row.failures,
+        "delayed_until": _clock(row.delayed_until),
+        "last_failure_at": _when(row.last_failure_at),
+    }
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -61,6 +91,10 @@ class AdminUsersState(SessionState):
     form_error: str = ""
     # Staff accounts ticked in the search results for printing slips together.
     checked: list[int] = []
+    # Failed logins: accounts with failures since their last success, crowded addresses.
+    failed_accounts: list[dict[str, Any]] = []
+    failed_addresses: list[dict[str, Any]] = []
+    address_window_minutes: int = 0
 
     def _clear_issued(self) -> None:
         self.issued_login = self.issued_password = self.issued_name = ""
@@ -86,6 +120,44 @@ class AdminUsersState(SessionState):
 
         self.classes = [{"value": str(i), "label": n} for i, n in await asyncio.to_thread(read)]
         await self._refresh()
+        await self._refresh_failures()
+
+    async def _refresh_failures(self) -> None:
+        actor = self._actor()
+        accounts = await run_service(throttle.slowed_accounts, actor=actor)
+        addresses = await run_service(throttle.slowed_addresses, actor=actor)
+        self.failed_accounts = [_failed_account_row(r) for r in accounts]
+        self.failed_addresses = [_failed_address_row(r) for r in addresses]
+        self.address_window_minutes = get_settings().address_window_minutes
+
+    @requires(Permission.USER_MANAGE)
+    async def refresh_failures(self) -> Any:
+        """Read the failed-login lists again."""
+        await self._refresh_failures()
+
+    @requires(Permission.USER_MANAGE)
+    async def clear_account_failures(self, user_id: int) -> Any:
+        """Forget an account's failed logins and its delay (audited)."""
+        uid = _int_or_none(user_id)
+        if uid is None:
+            return None
+        try:
+            await run_service(throttle.clear_account, actor=self._actor(), user_id=uid)
+        except DomainError as e:
+            return rx.toast.error(e.message)
+        await self._refresh_failures()
+        await self._refresh()
+        return rx.toast.success("Счётчик неудачных входов сброшен.")
+
+    @requires(Permission.USER_MANAGE)
+    async def clear_address_failures(self, ip: str) -> Any:
+        """Forget an address's recent failed logins (audited)."""
+        try:
+            await run_service(throttle.clear_address, actor=self._actor(), ip=str(ip))
+        except DomainError as e:
+            return rx.toast.error(e.message)
+        await self._refresh_failures()
+        return rx.toast.success("Ограничение для адреса снято.")
 
     @requires(Permission.USER_MANAGE)
     async def search(self, form: dict[str, Any]) -> Any:
@@ -132,7 +204,7 @@ class AdminUsersState(SessionState):
             middle_name=str(form.get("middle_name", "")),
             roles=[Role(role)] if role in {r.value for r in Role} else [],
             class_id=class_id,
-            position=str(form.get("position", ""))[:100],
+            position=str(form.get("position", "")),
         )
         if issued is not None:
             self._show_issued(issued)
@@ -220,7 +292,7 @@ class AdminUsersState(SessionState):
             "Родитель связан с ребёнком.",
             parent_id=int(self.selected["person_id"]),
             student_id=int(exact[0].person_id or 0),
-            relation=str(form.get("relation", ""))[:32],
+            relation=str(form.get("relation", "")),
         )
         return toast
 
@@ -293,6 +365,7 @@ ACTION_TITLES = {
     "link": "Связь с ребёнком",
     "unlink": "Связь с ребёнком снята",
     "print_slips": "Печать бланков с паролями",
+    "login_failures_clear": "Сброс неудачных входов",
     "seed": "Заполнение демо-школы",
     "announcement.post": "Объявление",
     "announcement.end": "Объявление снято",

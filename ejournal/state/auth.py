@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from ejournal.domain import auth, profile
+from ejournal.domain import auth, profile, throttle
 from ejournal.domain.db import session_scope
 from ejournal.domain.errors import DomainError
 from ejournal.domain.permissions import Permission
@@ -57,9 +57,11 @@ async def run_password_work(fn: Callable[[], T]) -> T:
 
 
 def _client_ip(state: rx.State) -> str:
-    headers = state.router.headers
-    forwarded = str(getattr(headers, "x_forwarded_for", "") or "").split(",")[0].strip()
-    return (forwarded or state.router.session.client_ip or "")[:64]
+    """The client's address: the socket's peer (Reflex's `client_ip` while its
+    `trusted_proxy_hops` stays 0), or what a trusted proxy says in X-Forwarded-For."""
+    router = state.router
+    forwarded = router.headers.raw_headers.get("x-forwarded-for", "")
+    return throttle.client_address(router.session.client_ip or "", forwarded)
 
 
 class LoginState(SessionState):
@@ -117,7 +119,7 @@ class LoginState(SessionState):
         self.busy = False
         if not result.ok:
             self.error = result.message
-            # A lock lasts minutes; the short delays before it are shown as plain errors.
+            # A wait of a minute or more is shown with a lock icon; shorter ones plainly.
             self.locked = result.retry_after_seconds >= 60
             return
         self.error = ""
