@@ -1,21 +1,30 @@
-"""Regenerate the generated parts of README.md (the permission matrix) from the code."""
+"""Regenerate the generated parts of README.md (the permission matrix, the field limits)."""
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ejournal.domain.permissions import matrix_markdown
+from ejournal.domain.text_rules import limits_markdown
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-START = "<!-- permission-matrix:start -->"
-END = "<!-- permission-matrix:end -->"
+BLOCKS: dict[str, Callable[[], str]] = {
+    "permission-matrix": matrix_markdown,
+    "field-limits": limits_markdown,
+}
 
 
 def render(text: str) -> str:
-    block = f"{START}\n{matrix_markdown()}\n{END}"
-    return re.sub(re.escape(START) + r".*?" + re.escape(END), block, text, flags=re.S)
+    for name, make in BLOCKS.items():
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        block = f"{start}\n{make()}\n{end}"
+        text = re.sub(
+            re.escape(start) + r".*?" + re.escape(end), lambda _m, b=block: b, text, flags=re.S
+        )
+    return text
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ejournal.domain.text_rules import limits_markdown
 from scripts.update_readme import README, render
 
 
@@ -19,3 +20,9 @@ def test_readme_gives_the_two_commands_and_ci_calls_the_test_one():
     assert "make run" in text and "make test" in text
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci
+
+
+def test_readme_field_limits_are_generated_from_the_code():
+    """The README holds the field-limits table exactly as text_rules.limits_markdown() renders it."""
+    text = README.read_text(encoding="utf-8")
+    assert f"<!-- field-limits:start -->\n{limits_markdown()}\n<!-- field-limits:end -->" in text

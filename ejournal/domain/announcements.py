@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from ejournal.domain import audit, permissions
+from ejournal.domain.db import read_only
 from ejournal.domain.diary import (
     ChildContext,
     class_name,
@@ -26,9 +27,7 @@ from ejournal.domain.diary import (
 from ejournal.domain.errors import NotFound, ValidationError
 from ejournal.domain.models import Announcement, Audience, ClassGroup, Role, School, Staff
 from ejournal.domain.permissions import Actor, Permission, Scope, Target
-
-MAX_TITLE = 200
-MAX_BODY = 5000
+from ejournal.domain.text_rules import TextField, clean_text
 
 AUDIENCE_TITLES = {
     Audience.SCHOOL: "Всем",
@@ -93,15 +92,12 @@ def post_announcement(
         group = session.get(ClassGroup, class_id)
         if group is None or group.school_id != actor.school_id:
             raise NotFound("Класс не найден.")
-    title, body = title.strip(), body.strip()
+    title = clean_text(title, field=TextField.ANNOUNCEMENT_TITLE)
     if not title:
         raise ValidationError("Введите заголовок объявления.")
-    if len(title) > MAX_TITLE:
-        raise ValidationError(f"Заголовок длиннее {MAX_TITLE} символов.")
+    body = clean_text(body, field=TextField.ANNOUNCEMENT_BODY)
     if not body:
         raise ValidationError("Введите текст объявления.")
-    if len(body) > MAX_BODY:
-        raise ValidationError(f"Текст объявления длиннее {MAX_BODY} символов.")
     if ends_on < starts_on:
         raise ValidationError("Дата окончания раньше даты начала.")
     row = Announcement(
@@ -200,6 +196,7 @@ def _school_today(session: Session, actor: Actor, today: dt.date | None) -> dt.d
     return school_today(school, today)
 
 
+@read_only
 def manageable_announcements(
     session: Session, *, actor: Actor | None, today: dt.date | None = None
 ) -> list[ManagedAnnouncement]:

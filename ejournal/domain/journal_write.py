@@ -86,6 +86,7 @@ from ejournal.domain.models import (
     utcnow,
 )
 from ejournal.domain.permissions import Actor, Permission, Target
+from ejournal.domain.text_rules import TextField, clean_text
 
 MSG_CANCELLED = "Урок отменён: в его клетки ничего не записывается."
 MSG_OUTSIDE_PERIOD = "Дата урока вне учебных четвертей (полугодий): клетка недоступна."
@@ -237,7 +238,7 @@ def _plan_cell(
         return None
     if (expected_version or 0) != current.version:
         raise ConflictError(MSG_CONFLICT.format(text=current.text or "пусто"), current=current)
-    if needs_reason(info.school, lesson.date, block.today) and not reason.strip():
+    if needs_reason(info.school, lesson.date, block.today) and not reason:
         raise ValidationError(_reason_needed(info.school.edit_lock_days))
     return _CellPlan(li, student_id, current, value)
 
@@ -273,7 +274,7 @@ def _apply(
                 entity_id=p.lesson.lesson.id,
                 before=_cell_json(p.current),
                 after=_new_cell_json(p.student_id, p.lesson.lesson.id or 0, p.value, p.current),
-                reason=reason.strip(),
+                reason=reason,
             )
             for p in plans
         ],
@@ -429,6 +430,7 @@ def set_cell(
     nothing is written. Lessons older than the school's edit-lock days need `reason`,
     which goes into the audit row. Returns the saved cell and the student's figures.
     """
+    reason = clean_text(reason, field=TextField.CORRECTION_REASON)
     with write_transaction(session):
         block = _load_block(
             session,
@@ -479,6 +481,7 @@ def paste_block(
         raise ValidationError("В выделении повторяются уроки или учащиеся.")
     if len(rows) != len(student_ids) or any(len(r) != len(lesson_ids) for r in rows):
         raise ValidationError("Размер вставляемого блока не совпадает с выделенными клетками.")
+    reason = clean_text(reason, field=TextField.CORRECTION_REASON)
     versions = expected_versions or {}
     with write_transaction(session):
         block = _load_block(
@@ -526,9 +529,14 @@ def _links(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines:
         parsed = urlparse(line)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in line:
+        if (
+            parsed.scheme not in ("http", "https")
+            or not parsed.netloc
+            or any(ch.isspace() for ch in line)
+        ):
+            shown = line if len(line) <= 80 else line[:79] + "…"
             raise ValidationError(
-                f"Ссылка «{line[:80]}» должна быть адресом, начинающимся с http:// или https://."
+                f"Ссылка «{shown}» должна быть адресом, начинающимся с http:// или https://."
             )
     return "\n".join(lines)
 
@@ -564,8 +572,16 @@ def set_lesson_details(
 
     Arguments left None stay as they are. A changed work type re-weighs the column's marks.
     Grade 1 gets no homework. Refused with ConflictError when the lesson changed since
-    `expected_version`.
+    `expected_version`. Texts are cleaned and checked against their limits (text_rules)
+    before anything is read or written.
     """
+    if topic is not None:
+        topic = clean_text(topic, field=TextField.LESSON_TOPIC)
+    if homework is not None:
+        homework = clean_text(homework, field=TextField.HOMEWORK)
+    if homework_links is not None:
+        homework_links = clean_text(homework_links, field=TextField.HOMEWORK_LINKS)
+    reason = clean_text(reason, field=TextField.CORRECTION_REASON)
     with write_transaction(session):
         lessons = load_lessons(session, [lesson_id], for_update=True)
         if lesson_id not in lessons:
@@ -589,18 +605,15 @@ def set_lesson_details(
                 raise ValidationError("Эта строка КТП не относится к этому классу и предмету.")
             lesson.plan_item_id = item.id
             if topic is None:
-                topic = item.topic
+                topic = clean_text(item.topic, field=TextField.LESSON_TOPIC)
         if topic is not None:
-            topic = " ".join(topic.split())
-            if len(topic) > 500:
-                raise ValidationError("Тема урока длиннее 500 знаков.")
             if plan_item_id is None and lesson.plan_item_id is not None:
                 item = session.get(ThematicPlanItem, lesson.plan_item_id)
                 if item is None or item.topic != topic:
                     lesson.plan_item_id = None  # typed by hand: no longer the КТП line
             lesson.topic = topic
         if homework is not None or homework_links is not None:
-            new_homework = (homework if homework is not None else lesson.homework).strip()
+            new_homework = homework if homework is not None else lesson.homework
             new_links = _links(
                 homework_links if homework_links is not None else lesson.homework_links
             )
@@ -625,7 +638,7 @@ def set_lesson_details(
             return lesson_column(
                 lesson, li.work_type, writable=True, school=info.school, today=today
             )
-        if needs_reason(info.school, lesson.date, today) and not reason.strip():
+        if needs_reason(info.school, lesson.date, today) and not reason:
             raise ValidationError(_reason_needed(info.school.edit_lock_days))
         audit.record(
             session,
@@ -635,7 +648,7 @@ def set_lesson_details(
             entity_id=lesson_id,
             before=before,
             after=after,
-            reason=reason.strip(),
+            reason=reason,
         )
         stamp = utcnow()
         if before["topic"] != after["topic"] or before["plan_item_id"] != after["plan_item_id"]:
@@ -846,9 +859,9 @@ def set_period_mark(
             raise ValidationError("Отметка за период — только 2, 3, 4 или 5.")
         if value is not None and not_attested:
             raise ValidationError("Укажите либо отметку, либо «не аттестован», но не то и другое.")
-        justification = justification.strip()
-        if "\n" in justification or len(justification) > 300:
-            raise ValidationError("Обоснование — одна строка до 300 знаков.")
+        if len(justification.strip().splitlines()) > 1:
+            raise ValidationError("Обоснование — одна строка.")
+        justification = clean_text(justification, field=TextField.JUSTIFICATION)
         assert info.group.id is not None and info.subject.id is not None
         spans = enrolment_intervals(
             session,
@@ -994,11 +1007,9 @@ def excuse_absence(
         )
         load_lessons(session, [att.lesson_id], for_update=True)
         session.refresh(att)
-        reason = " ".join(reason.split())
+        reason = clean_text(reason, field=TextField.ABSENCE_REASON)
         if not reason:
             raise ValidationError("Укажите уважительную причину пропуска.")
-        if len(reason) > 300:
-            raise ValidationError("Причина пропуска длиннее 300 знаков.")
         if att.status == AttendanceStatus.LATE.value:
             raise ValidationError("Опоздание не отмечается как пропуск по уважительной причине.")
         key = (att.student_id, att.lesson_id)
@@ -1068,11 +1079,9 @@ def write_remark(
             subject_id = li.info.subject.id
         if kind not in {k.value for k in RemarkKind}:
             raise ValidationError("Запись в дневник — замечание или похвала.")
-        text = text.strip()
+        text = clean_text(text, field=TextField.REMARK)
         if not text:
             raise ValidationError("Напишите текст записи.")
-        if len(text) > 1000:
-            raise ValidationError("Запись длиннее 1000 знаков.")
         remark = DiaryRemark(
             student_id=student_id,
             author_id=actor.user_id,

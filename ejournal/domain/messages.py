@@ -17,6 +17,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from ejournal.domain import permissions
+from ejournal.domain.db import read_only
 from ejournal.domain.diary import (
     ChildContext,
     child_assignments,
@@ -45,9 +46,8 @@ from ejournal.domain.models import (
     utcnow,
 )
 from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target
+from ejournal.domain.text_rules import TextField, clean_text
 
-MAX_SUBJECT = 200
-MAX_BODY = 4000
 PREVIEW_CHARS = 120
 
 ADMINISTRATION = (Role.DIRECTOR, Role.DEPUTY, Role.ADMIN)
@@ -230,6 +230,7 @@ def _recipients(session: Session, actor: Actor, student_id: int) -> dict[int, Re
     return found
 
 
+@read_only
 def allowed_recipients(
     session: Session, *, actor: Actor | None, student_id: int
 ) -> list[Recipient]:
@@ -282,6 +283,7 @@ def _leads(actor: Actor, group: ClassGroup) -> bool:
     )
 
 
+@read_only
 def message_classes(session: Session, *, actor: Actor | None) -> list[Choice]:
     """Classes whose families a staff member may write to: those they teach or lead
     (the administration: every class of the current year)."""
@@ -293,6 +295,7 @@ def message_classes(session: Session, *, actor: Actor | None) -> list[Choice]:
     return [Choice(g.id or 0, class_name(g)) for g in groups]
 
 
+@read_only
 def message_students(session: Session, *, actor: Actor | None, class_id: int) -> list[Choice]:
     """The class's students whose families the actor may write to (a subgroup's teacher:
     that subgroup's students only); PermissionDenied for a class they neither teach nor lead."""
@@ -331,11 +334,9 @@ def message_students(session: Session, *, actor: Actor | None, class_id: int) ->
 
 
 def _clean_body(body: str) -> str:
-    body = body.strip()
+    body = clean_text(body, field=TextField.MESSAGE_BODY)
     if not body:
         raise ValidationError("Сообщение пустое: напишите текст.")
-    if len(body) > MAX_BODY:
-        raise ValidationError(f"Сообщение длиннее {MAX_BODY} символов.")
     return body
 
 
@@ -357,11 +358,9 @@ def start_thread(
         raise ValidationError("Выберите получателя.")
     if any(user_id not in allowed for user_id in wanted):
         raise PermissionDenied("Этому адресату писать нельзя.")
-    subject = subject.strip()
+    subject = clean_text(subject, field=TextField.MESSAGE_SUBJECT)
     if not subject:
         raise ValidationError("Укажите тему сообщения.")
-    if len(subject) > MAX_SUBJECT:
-        raise ValidationError(f"Тема длиннее {MAX_SUBJECT} символов.")
     body = _clean_body(body)
     now = utcnow()
     thread = MessageThread(
@@ -396,8 +395,8 @@ def _participant(
             ThreadParticipant.thread_id == thread_id, ThreadParticipant.user_id == actor.user_id
         )
     ).first()
-    if me is None:
-        raise PermissionDenied("Это чужая переписка.")
+    if me is None:  # answered like a thread that does not exist: ids cannot be probed
+        raise NotFound("Переписка не найдена.")
     # A parent whose link to the child was removed no longer reaches the thread.
     target = Target(student_id=thread.student_id) if thread.student_id is not None else None
     if _is_family(actor):
@@ -509,6 +508,7 @@ def _unread_by_thread(session: Session, actor: Actor) -> dict[int, int]:
     return {thread_id: count for thread_id, count in rows}
 
 
+@read_only
 def threads(session: Session, *, actor: Actor | None) -> list[ThreadSummary]:
     """The actor's threads, latest activity first, with unread counts."""
     actor = _require_messaging(actor)
@@ -562,6 +562,7 @@ def threads(session: Session, *, actor: Actor | None) -> list[ThreadSummary]:
     return result
 
 
+@read_only
 def unread_count(session: Session, *, actor: Actor | None) -> int:
     """How many messages by others the actor has not read yet, over all threads."""
     actor = _require_messaging(actor)

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from ejournal.config import get_settings
 from ejournal.domain import audit
 from ejournal.domain.auth import FAMILY_ROLES, STAFF_ROLES, end_all_sessions
+from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
 from ejournal.domain.models import (
     ClassGroup,
@@ -34,6 +35,7 @@ from ejournal.domain.models import (
 )
 from ejournal.domain.passwords import hash_password, one_time_password
 from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target, allowed, require
+from ejournal.domain.text_rules import TextField, clean_text
 
 # ГОСТ Р 52535.1-2006 (the transliteration of Russian passports), lower case.
 _TRANSLIT = {
@@ -44,7 +46,7 @@ _TRANSLIT = {
     "я": "ia",
 }  # fmt: skip
 _LOGIN_JUNK = re.compile(r"[^a-z0-9-]+")
-MAX_LOGIN = 64
+MAX_LOGIN = TextField.LOGIN.limit
 
 
 @dataclass(frozen=True)
@@ -112,12 +114,11 @@ def _fold(text: str) -> str:
     return text.casefold().replace("ё", "е")
 
 
-def _clean_name(value: str, what: str, *, required: bool = True) -> str:
-    value = " ".join(value.split())
-    if required and not value:
-        raise ValidationError(f"Укажите {what}.")
-    if len(value) > 100:
-        raise ValidationError(f"Слишком длинное значение: {what}.")
+def _clean_name(value: str, field: TextField, *, missing: str = "") -> str:
+    """A name part cleaned by the text rules; `missing` refuses an empty one."""
+    value = clean_text(value, field=field)
+    if missing and not value:
+        raise ValidationError(missing)
     return value
 
 
@@ -268,6 +269,7 @@ def _school_people(session: Session, school_id: int) -> list[tuple[str, Staff | 
     ]
 
 
+@read_only
 def search_users(
     session: Session,
     *,
@@ -343,9 +345,10 @@ def create_staff_user(
 ) -> IssuedCredentials:
     """A staff member with an account, the given roles and a one-time password."""
     require(session, actor, Permission.USER_MANAGE)
-    last_name = _clean_name(last_name, "фамилию")
-    first_name = _clean_name(first_name, "имя")
-    middle_name = _clean_name(middle_name, "отчество", required=False)
+    last_name = _clean_name(last_name, TextField.LAST_NAME, missing="Укажите фамилию.")
+    first_name = _clean_name(first_name, TextField.FIRST_NAME, missing="Укажите имя.")
+    middle_name = _clean_name(middle_name, TextField.MIDDLE_NAME)
+    position = clean_text(position, field=TextField.POSITION)
     wanted = {Role(r) for r in roles}
     if not wanted:
         raise ValidationError("Назначьте сотруднику хотя бы одну роль.")
@@ -395,9 +398,9 @@ def create_student(
     require(session, actor, Permission.STUDENT_MANAGE, Target(class_id=class_id))
     require(session, actor, Permission.CREDENTIALS_ISSUE, Target(class_id=class_id))
     _class_in_school(session, actor, class_id)
-    last_name = _clean_name(last_name, "фамилию")
-    first_name = _clean_name(first_name, "имя")
-    middle_name = _clean_name(middle_name, "отчество", required=False)
+    last_name = _clean_name(last_name, TextField.LAST_NAME, missing="Укажите фамилию.")
+    first_name = _clean_name(first_name, TextField.FIRST_NAME, missing="Укажите имя.")
+    middle_name = _clean_name(middle_name, TextField.MIDDLE_NAME)
     try:
         gender = Gender(gender)
     except ValueError:
@@ -441,16 +444,19 @@ def create_parent(
                 raise NotFound("Учащийся не найден.")
     else:
         require(session, actor, Permission.USER_MANAGE)
-    last_name = _clean_name(last_name, "фамилию")
-    first_name = _clean_name(first_name, "имя")
-    middle_name = _clean_name(middle_name, "отчество", required=False)
+    last_name = _clean_name(last_name, TextField.LAST_NAME, missing="Укажите фамилию.")
+    first_name = _clean_name(first_name, TextField.FIRST_NAME, missing="Укажите имя.")
+    middle_name = _clean_name(middle_name, TextField.MIDDLE_NAME)
+    relation = clean_text(relation, field=TextField.RELATION)
+    phone = clean_text(phone, field=TextField.PHONE)
+    email = clean_text(email, field=TextField.EMAIL)
     parent = Parent(
         school_id=actor.school_id,
         last_name=last_name,
         first_name=first_name,
         middle_name=middle_name,
-        phone=phone.strip()[:32],
-        email=email.strip()[:200],
+        phone=phone,
+        email=email,
     )
     session.add(parent)
     session.flush()
@@ -698,6 +704,7 @@ def revoke_role(
 def _link(
     session: Session, *, actor: Actor, parent_id: int, student_id: int, relation: str
 ) -> None:
+    """Write the link; `relation` is already cleaned by the caller."""
     parent = session.get(Parent, parent_id)
     student = session.get(Student, student_id)
     if parent is None or student is None:
@@ -711,7 +718,7 @@ def _link(
     ).first()
     if exists is not None:
         raise ValidationError("Этот родитель уже связан с этим учащимся.")
-    link = ParentLink(parent_id=parent_id, student_id=student_id, relation=relation.strip()[:32])
+    link = ParentLink(parent_id=parent_id, student_id=student_id, relation=relation)
     session.add(link)
     session.flush()
     audit.record(
@@ -729,6 +736,7 @@ def link_parent(
 ) -> None:
     """Link a parent to a child: from now on they read that child's diary."""
     require(session, actor, Permission.STUDENT_MANAGE, Target(student_id=student_id))
+    relation = clean_text(relation, field=TextField.RELATION)
     _link(session, actor=actor, parent_id=parent_id, student_id=student_id, relation=relation)
     session.commit()
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
-from ejournal.domain.errors import PermissionDenied, ValidationError
+from ejournal.domain.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from ejournal.domain.messages import (
-    MAX_BODY,
     allowed_recipients,
     message_classes,
     message_students,
@@ -18,6 +17,7 @@ from ejournal.domain.messages import (
     unread_count,
 )
 from ejournal.domain.models import Message, MessageThread, ThreadParticipant
+from ejournal.domain.text_rules import TextField
 from tests.domain.diary_factories import World, build_world
 
 pytestmark = pytest.mark.db
@@ -121,7 +121,9 @@ def test_an_empty_message_is_refused_in_russian(world: World, body: str) -> None
 def test_a_too_long_message_is_refused(world: World) -> None:
     """A message over the length limit is refused."""
     with pytest.raises(ValidationError, match="длиннее"):
-        _start(world, [world.class_teacher_a.user_id], body="я" * (MAX_BODY + 1))
+        _start(
+            world, [world.class_teacher_a.user_id], body="я" * (TextField.MESSAGE_BODY.limit + 1)
+        )
 
 
 def test_a_thread_needs_a_recipient(world: World) -> None:
@@ -167,18 +169,24 @@ def test_a_reply_is_unread_for_the_other_side(world: World) -> None:
 
 
 def test_a_non_participant_cannot_read_a_thread(world: World) -> None:
-    """Another parent (or another teacher) reading someone's thread is refused."""
+    """Another parent (or another teacher) reading someone's thread is refused, with the
+    same answer as for a thread that does not exist (thread ids cannot be probed)."""
     thread_id = _start(world, [world.class_teacher_a.user_id])
-    with pytest.raises(PermissionDenied):
-        read_thread(world.session, actor=world.victor_mother.actor, thread_id=thread_id)
-    with pytest.raises(PermissionDenied):
-        read_thread(world.session, actor=world.math_teacher.actor, thread_id=thread_id)
+    with pytest.raises(DomainError) as missing:
+        read_thread(world.session, actor=world.victor_mother.actor, thread_id=thread_id + 999)
+    for outsider in (world.victor_mother, world.math_teacher):
+        with pytest.raises(DomainError) as foreign:
+            read_thread(world.session, actor=outsider.actor, thread_id=thread_id)
+        assert (type(foreign.value), foreign.value.message) == (
+            type(missing.value),
+            missing.value.message,
+        )
 
 
 def test_a_non_participant_cannot_reply(world: World) -> None:
     """A reply by someone outside the thread is refused and nothing is added."""
     thread_id = _start(world, [world.class_teacher_a.user_id])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         reply(world.session, actor=world.boris_father.actor, thread_id=thread_id, body="Влез")
     count = world.session.exec(
         select(func.count()).select_from(Message).where(Message.thread_id == thread_id)
