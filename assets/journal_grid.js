@@ -62,13 +62,20 @@
     el._ejBase = { v: el.getAttribute("data-v") || "", ver: el.getAttribute("data-ver") || "0" };
   }
 
+  // A value the server could not store (flag u, or a failed event): still to be sent.
+  function unsaved(el) {
+    return (el.getAttribute("data-f") || "").indexOf("u") >= 0 || el.classList.contains("ej-unsaved");
+  }
+
   function commit(el) {
     if (el.readOnly || !ready()) return;
     var b = base(el);
     var text = norm(el.value);
     if (el.value !== text) el.value = text;
-    if (text === b.v) return; // nothing new since the user entered the cell (or last sent)
+    var retry = unsaved(el) && !el.hasAttribute("data-pending");
+    if (text === b.v && !retry) return; // nothing new since the user entered the cell (or last sent)
     b.v = text;
+    el.classList.remove("ej-unsaved");
     el.setAttribute("data-pending", "1");
     send("ej-bus-cell", { k: keyOf(el), t: text, v: parseInt(b.ver || "0", 10) });
   }
@@ -253,6 +260,7 @@
         sync(el);
       }
       el.removeAttribute("data-pending");
+      el.classList.remove("ej-unsaved");
     });
   });
 
@@ -265,6 +273,16 @@
           sync(el);
         }
       }
+    });
+  }
+
+  // The server failed an event before it could answer for the cells (see
+  // JournalState._on_failure): keep what was typed, mark it unsaved, let Enter resend it.
+  function failPending() {
+    document.querySelectorAll(SEL + "[data-pending]").forEach(function (el) {
+      el.removeAttribute("data-pending");
+      el.classList.add("ej-unsaved");
+      el.title = "Не сохранено: нажмите Enter в клетке, чтобы сохранить ещё раз.";
     });
   }
 
@@ -315,6 +333,7 @@
     ackAll: function () {
       ack();
     },
+    failPending: failPending,
     showLesson: showLesson,
     commit: commit,
     ready: ready,

@@ -6,6 +6,7 @@ public pages (start, login) with ``app.add_page``.
 
 import reflex as rx
 
+from ejournal.components.errors import error_boundary
 from ejournal.domain import auth
 from ejournal.domain.permissions import Permission
 from ejournal.pages import (
@@ -22,13 +23,23 @@ from ejournal.pages import (
 )
 from ejournal.state.admin import AdminAuditState, AdminUsersState
 from ejournal.state.auth import AccountState, LoginState
-from ejournal.state.base import guarded_page
+from ejournal.state.base import (
+    backend_exception_handler,
+    frontend_exception_handler,
+    guarded_page,
+)
 from ejournal.state.diary import DiaryMarksState, DiaryState
 from ejournal.state.diary_staff import AnnouncementsState, ConfirmationsState
 from ejournal.state.journal import ClassHomeState, JournalState, TeacherHomeState
 from ejournal.state.messages import DiaryNavState, MessagesState
 
-app = rx.App(html_lang="ru")
+app = rx.App(
+    html_lang="ru",
+    # Errors speak Russian: a failed event, a broken page (never Reflex's English text).
+    backend_exception_handler=backend_exception_handler,
+    frontend_exception_handler=frontend_exception_handler,
+)
+app.app_wraps[(55, "ErrorBoundary")] = error_boundary
 
 app.add_page(index.page, route="/", title="Электронный журнал", on_load=LoginState.open_start)
 app.add_page(

@@ -179,6 +179,7 @@ def legend() -> rx.Component:
         item("ej-sw-missing", "контрольная: нет отметки"),
         item("ej-sw-off", "клетка недоступна"),
         item("ej-sw-error", "ошибка / конфликт"),
+        item("ej-sw-unsaved", "не сохранено — Enter, чтобы повторить"),
         spacing="4",
         wrap="wrap",
         color="var(--gray-11)",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from ejournal.domain import audit_text
+from ejournal.domain.db import read_only
 from ejournal.domain.models import AuditLog
 from ejournal.domain.permissions import Actor, Permission, require
 
@@ -32,6 +33,7 @@ class AuditRow:
     after_text: str = ""  # … and after
 
 
+@read_only
 def search_audit(
     session: Session,
     *,

@@ -20,6 +20,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from ejournal.domain import permissions
+from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
 from ejournal.domain.grading import suggested_period_mark, weighted_average
 from ejournal.domain.models import (
@@ -255,6 +256,7 @@ def require_some(actor: Actor | None, permission: Permission) -> Actor:
     return actor
 
 
+@read_only
 def children_of(session: Session, *, actor: Actor | None) -> list[ChildRef]:
     """The children whose diary `actor` opens: a parent's linked children, a student's self."""
     actor = require_some(actor, Permission.DIARY_READ)
@@ -376,6 +378,7 @@ def _work_types(session: Session, school_id: int) -> dict[int, WorkType]:
     return {w.id: w for w in rows if w.id is not None}
 
 
+@read_only
 def subject_marks(
     session: Session, *, actor: Actor | None, student_id: int, period_id: int
 ) -> list[SubjectSummary]:
@@ -546,6 +549,7 @@ def period_marks_for(session: Session, ctx: ChildContext, today: dt.date) -> lis
     ]
 
 
+@read_only
 def period_marks(
     session: Session,
     *,
@@ -620,6 +624,7 @@ def remark_entries(
     ]
 
 
+@read_only
 def remarks(
     session: Session,
     *,
@@ -692,6 +697,7 @@ class ConfirmationRow:
     confirmed_at: dt.datetime | None
 
 
+@read_only
 def week_confirmations(
     session: Session, *, actor: Actor | None, class_id: int, week_start: dt.date
 ) -> list[ConfirmationRow]:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
+from ejournal.domain.db import read_only
 from ejournal.domain.diary import load_child, school_today
 from ejournal.domain.models import Period, PeriodKind, School
 from ejournal.domain.permissions import Actor
@@ -33,6 +34,7 @@ class PeriodChoice:
     is_current: bool
 
 
+@read_only
 def child_periods(
     session: Session,
     *,
@@ -78,6 +80,7 @@ def child_periods(
     ]
 
 
+@read_only
 def school_timezone(session: Session, *, actor: Actor | None) -> str:
     """The IANA time zone of the actor's school (times in the diary are shown in it)."""
     school = None if actor is None else session.get(School, actor.school_id)
@@ -109,6 +112,7 @@ class SchoolCalendar:
     today: dt.date
 
 
+@read_only
 def school_calendar(
     session: Session, *, actor: Actor | None, now: dt.datetime | None = None
 ) -> SchoolCalendar:

@@ -16,6 +16,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from ejournal.domain.announcements import AnnouncementView, announcements_between
+from ejournal.domain.db import read_only
 from ejournal.domain.diary import (
     WEEKDAY_NAMES,
     ChildRef,
@@ -123,6 +124,7 @@ def safe_links(text: str) -> list[str]:
     return links
 
 
+@read_only
 def week(
     session: Session,
     *,

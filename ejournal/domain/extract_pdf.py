@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlmodel import Session, col, select
 
+from ejournal.domain.db import read_only
 from ejournal.domain.diary import (
     child_assignments,
     child_period,
@@ -41,6 +42,7 @@ def _avg(value: object) -> str:
     return "—" if value is None else f"{value:.2f}".replace(".", ",")
 
 
+@read_only
 def period_extract_pdf(
     session: Session,
     *,

@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from ejournal.domain.db import read_only
 from ejournal.domain.diary import (
     PERIOD_IN_THIS,
     child_assignments,
@@ -270,6 +271,7 @@ def _fmt(avg: Decimal | None) -> str:
     return "—" if avg is None else f"{avg:.2f}".replace(".", ",")
 
 
+@read_only
 def what_do_i_need(
     session: Session,
     *,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from ejournal.domain.db import read_only
 from ejournal.domain.models import AcademicYear, ClassGroup, Parent, School, Staff, Student, User
 
 DEFAULT_SCHOOL_NAME = "Электронный журнал"
@@ -42,6 +43,7 @@ def school_name(session: Session, school_id: int | None = None) -> str:
     return school.name if school is not None else DEFAULT_SCHOOL_NAME
 
 
+@read_only
 def class_choices(session: Session, school_id: int) -> list[tuple[int, str]]:
     """The school's classes of the current year as (id, "5 «А»"), for pickers."""
     rows = session.exec(

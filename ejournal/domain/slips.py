@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from ejournal.config import PROJECT_ROOT, get_settings
 from ejournal.domain import audit
 from ejournal.domain.auth import LOGIN_PATH, STAFF_ROLES
+from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, ValidationError
 from ejournal.domain.models import (
     ClassGroup,
@@ -203,6 +204,7 @@ def staff_slips_pdf(
     return pdf
 
 
+@read_only
 def waiting_staff_ids(session: Session, *, actor: Actor) -> list[int]:
     """Active staff accounts of the actor's school still waiting for their first password
     change (the actor excepted), by login: the administrator's "print all waiting" list."""

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from ejournal.domain.db import read_only
 from ejournal.domain.errors import PermissionDenied
 from ejournal.domain.models import WorkType
 from ejournal.domain.permissions import Actor, Permission
@@ -22,6 +23,7 @@ class WorkTypeRef:
     allows_two_marks: bool
 
 
+@read_only
 def list_work_types(session: Session, *, actor: Actor | None) -> list[WorkTypeRef]:
     """Work types of the actor's school in the school's order; needs JOURNAL_READ somewhere."""
     if actor is None:

@@ -37,14 +37,25 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, TypeVarTuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Literal,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    TypeVarTuple,
+)
 
 import reflex as rx
+from reflex_base.event import EventSpec
 from sqlmodel import Session
 
 from ejournal.config import get_settings
 from ejournal.domain import auth, profile
-from ejournal.domain.db import get_engine, session_scope
+from ejournal.domain.db import get_engine, is_transient, run_transaction, session_scope
+from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Role
 from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission
 
@@ -53,6 +64,8 @@ log = logging.getLogger("ejournal.state")
 F = TypeVar("F", bound=Callable[..., Any])
 P = TypeVarTuple("P")
 S = TypeVar("S", bound=rx.State)
+P2 = ParamSpec("P2")
+R = TypeVar("R")
 
 if TYPE_CHECKING:
     from reflex_base.event import EventCallback
@@ -132,7 +145,11 @@ def requires(permission: Permission, *, before_password_change: bool = False) ->
 
             @functools.wraps(fn)
             async def gen_wrapper(self: SessionState, *args: Any, **kwargs: Any) -> Any:
-                actor, refusal = await self._authorize(access, fn.__qualname__)
+                try:
+                    actor, refusal = await self._authorize(access, fn.__qualname__)
+                except Exception as exc:
+                    yield self._failed(exc, access, fn.__qualname__, None)
+                    return
                 if actor is None:
                     yield refusal
                     return
@@ -146,6 +163,9 @@ def requires(permission: Permission, *, before_password_change: bool = False) ->
                             item = next(results)
                     except (StopAsyncIteration, StopIteration):
                         return
+                    except Exception as exc:
+                        yield self._failed(exc, access, fn.__qualname__, actor)
+                        return
                     finally:
                         _CURRENT_ACTOR.reset(token)
                     yield item
@@ -155,7 +175,10 @@ def requires(permission: Permission, *, before_password_change: bool = False) ->
 
             @functools.wraps(fn)
             async def fn_wrapper(self: SessionState, *args: Any, **kwargs: Any) -> Any:
-                actor, refusal = await self._authorize(access, fn.__qualname__)
+                try:
+                    actor, refusal = await self._authorize(access, fn.__qualname__)
+                except Exception as exc:
+                    return self._failed(exc, access, fn.__qualname__, None)
                 if actor is None:
                     return refusal
                 token = _CURRENT_ACTOR.set(actor)
@@ -164,6 +187,8 @@ def requires(permission: Permission, *, before_password_change: bool = False) ->
                     if inspect.isawaitable(result):
                         result = await result
                     return result
+                except Exception as exc:
+                    return self._failed(exc, access, fn.__qualname__, actor)
                 finally:
                     _CURRENT_ACTOR.reset(token)
 
@@ -177,20 +202,19 @@ def requires(permission: Permission, *, before_password_change: bool = False) ->
 # --------------------------------------------------------------------------- services
 
 
-async def run_service(fn: Callable[..., Any], /, **kwargs: Any) -> Any:
-    """Run a domain service in a worker thread with its own committed session.
+async def run_service(
+    fn: Callable[Concatenate[Session, P2], R], /, *args: P2.args, **kwargs: P2.kwargs
+) -> R:
+    """Run a domain service in a worker thread, in its own transaction.
 
     ``await run_service(users.set_active, actor=actor, user_id=5, active=False)`` calls
-    ``users.set_active(session, actor=actor, user_id=5, active=False)`` inside
-    ``session_scope()`` (commit on success, rollback on error) off the event loop, so
-    bcrypt or a slow query does not stall other users. DomainError propagates.
+    ``users.set_active(session, actor=actor, user_id=5, active=False)`` through
+    ``db.run_transaction`` (commit on success, rollback on error; writers take the write
+    lock up front, ``@read_only`` services run read-only; a lost lock race is retried) off
+    the event loop, so bcrypt or a slow query does not stall other users.
+    DomainError propagates.
     """
-
-    def call() -> Any:
-        with session_scope() as session:
-            return fn(session, **kwargs)
-
-    return await asyncio.to_thread(call)
+    return await asyncio.to_thread(run_transaction, fn, *args, **kwargs)
 
 
 def read_session() -> Session:
@@ -242,6 +266,48 @@ def guarded_page(
 
 
 # --------------------------------------------------------------------------- the state
+
+
+#: What was not done when a handler needing the permission fails (named for the user).
+FAILURE_TEXT: dict[Permission, str] = {
+    Permission.MARK_WRITE: "Отметка или пропуск не сохранены",
+    Permission.LESSON_WRITE: "Тема, домашнее задание или урок не сохранены",
+    Permission.PERIOD_MARK_WRITE: "Отметка за период не сохранена",
+    Permission.ATTENDANCE_EXCUSE: "Причина пропуска не сохранена",
+    Permission.REMARK_WRITE: "Замечание не сохранено",
+    Permission.WEEK_CONFIRM: "Ознакомление с неделей не сохранено",
+    Permission.MESSAGE_SEND: "Сообщение не отправлено",
+    Permission.ANNOUNCEMENT_WRITE: "Объявление не сохранено",
+    Permission.USER_MANAGE: "Изменение учётной записи не сохранено",
+    Permission.CREDENTIALS_ISSUE: "Реквизиты доступа не выданы",
+    Permission.STUDENT_MANAGE: "Изменение не сохранено",
+    Permission.OWN_ACCOUNT: "Изменение профиля не сохранено",
+}
+
+
+def failure_message(permission: Permission | None) -> str:
+    """The Russian message for a failed action: what was not done, and what to do."""
+    what = FAILURE_TEXT.get(permission) if permission else None
+    what = what or "Действие не выполнено"
+    return (
+        f"{what}: сбой на сервере. Введённые данные остались на экране — "
+        "попробуйте ещё раз через несколько секунд."
+    )
+
+
+def backend_exception_handler(exception: Exception) -> EventSpec:
+    """Anything a handler let escape (a public handler, the framework): Russian, logged."""
+    log.error("unhandled error in an event", exc_info=exception)
+    return rx.toast.error(
+        "Действие не выполнено: сбой на сервере. Попробуйте ещё раз через несколько секунд.",
+        duration=15000,
+        id="backend_error",
+    )
+
+
+def frontend_exception_handler(exception: Exception) -> None:
+    """An error in the browser's page code: logged on the server with what it reported."""
+    log.error("error in the browser: %s", exception)
 
 
 def role_title(role: str) -> str:
@@ -303,15 +369,26 @@ class SessionState(rx.State):
             return None, False
 
         def check() -> Actor | None:
-            with session_scope() as session:
-                return auth.validate_session(session, token)
+            # Deferred on purpose (no write lock per event): the rare touch of last_seen_at
+            # starts its own transaction; a lost lock race is simply tried again.
+            for attempt in range(3):
+                try:
+                    with session_scope() as session:
+                        return auth.validate_session(session, token)
+                except Exception as exc:
+                    if attempt == 2 or not is_transient(exc):
+                        raise
+            return None  # pragma: no cover
 
         actor = await asyncio.to_thread(check)
         if actor is None:
-            self._forget_identity()
+            # Ended, expired or blocked: nothing of that user may stay in this tab.
+            await self._forget_tab()
             return None, False
         if self._user_id != actor.user_id:
-            # Another user's token arrived in this tab: drop what we knew.
+            # Another user's token arrived in this tab: drop everything we knew.
+            if self._user_id is not None:
+                await self._forget_tab(keep_tokens=True)
             self._user_id = actor.user_id
             self._active_role = ""
         if self._active_role not in {r.value for r in actor.roles}:
@@ -326,15 +403,21 @@ class SessionState(rx.State):
         actor, _ = await self._session_actor()
         return actor
 
-    def _forget_identity(self) -> None:
-        self._user_id = None
-        self._active_role = ""
-        self.session_token = ""
-        self.remembered_token = ""
-        self.user_name = ""
-        self.active_role = ""
-        self.role_options = []
-        self.nav_items = []
+    async def _forget_tab(self, *, keep_tokens: bool = False) -> None:
+        """Reset every State of this tab on the server to its defaults: the identity, the
+        header and every page's data (a family's week, a one-time password shown to the
+        admin …), so a later visitor of the tab, or a replayed tab token, finds nothing.
+        """
+        session_state = await self.get_state(SessionState)
+        tokens = (session_state.session_token, session_state.remembered_token)
+        pending = list(SessionState.get_substates())
+        while pending:  # load every page State (with Redis they live apart) ...
+            cls = pending.pop()
+            await session_state.get_state(cls)
+            pending.extend(cls.get_substates())
+        session_state.reset()  # type: ignore[no-untyped-call]  # ... and all of them, recursively
+        if keep_tokens:
+            session_state.session_token, session_state.remembered_token = tokens
 
     async def _authorize(self, access: Access, name: str) -> tuple[Actor | None, Any]:
         actor, must_change = await self._session_actor()
@@ -347,6 +430,30 @@ class SessionState(rx.State):
             log.warning("refused %s for user %s", name, actor.user_id)
             return None, rx.toast.error("Недостаточно прав для этого действия.")
         return actor, None
+
+    def _failed(self, exc: Exception, access: Access, name: str, actor: Actor | None) -> Any:
+        """What the user sees when a handler fails: a Russian message, never the framework's.
+
+        A DomainError the handler did not catch shows its own (Russian) message; anything
+        else is logged with its context and named by what was not done. ``_on_failure``
+        lets a page restore its own screen (the journal keeps typed values as unsaved).
+        """
+        if isinstance(exc, DomainError):
+            message = exc.message
+        else:
+            log.error(
+                "handler %s failed: user %s, role %s",
+                name,
+                actor.user_id if actor else self._user_id,
+                self._active_role,
+                exc_info=exc,
+            )
+            message = failure_message(access.permission)
+        return [rx.toast.error(message, duration=15000), *self._on_failure()]
+
+    def _on_failure(self) -> list[Any]:
+        """Events that put the page right after a failed handler (pages override)."""
+        return []
 
     def _home(self) -> str:
         return auth.home_path(self._active_role) if self._active_role else LOGIN_ROUTE
@@ -421,7 +528,7 @@ class SessionState(rx.State):
         token = self._token()
         if token:
             await run_service(auth.logout, token=token)
-        self._forget_identity()
+        await self._forget_tab()
         return rx.redirect(LOGIN_ROUTE)
 
 

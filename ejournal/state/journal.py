@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,7 @@ import reflex as rx
 
 from ejournal.domain import journal, profile, slips, work_types
 from ejournal.domain.errors import ConflictError, DomainError
+from ejournal.domain.grading import MSG_ONLY_MARKS
 from ejournal.domain.journal import (
     CellState,
     JournalPage,
@@ -38,11 +40,16 @@ from ejournal.domain.permissions import Permission
 from ejournal.state.base import SessionState, requires, run_service
 
 #: Rows the page can show: one var pair per row (see the module docstring).
+log = logging.getLogger("ejournal.state.journal")
+
 MAX_ROWS = 45
+#: Longer than any cell value (two marks, spaces): the domain's parser judges the rest.
+MAX_CELL_TEXT = 16
+MSG_BAD_CELL = f"{MSG_ONLY_MARKS}."
 SEP = "~"
 POLL_SECONDS = 2.5
 #: Flags that describe the last write to a cell (dropped when the cell changes again).
-WRITE_FLAGS = "s!c"
+WRITE_FLAGS = "s!cu"
 
 
 # --------------------------------------------------------------------------- plain data
@@ -556,6 +563,25 @@ class JournalState(SessionState):
         codes[j] = SEP.join((text, str(version), flags, note.replace(SEP, "-")))
         self._put_row(i, codes)
 
+    def _unsaved(self, cells: list[tuple[int, int, str]]) -> None:
+        """Show typed values that the server could not store: kept in their cells, flagged."""
+        rows: dict[int, list[str]] = {}
+        for sid, lid, typed in cells:
+            i, j = self._row_of.get(sid), self._col_of.get(lid)
+            if i is None or j is None:
+                continue
+            codes = rows.setdefault(i, self._row_codes(i))
+            _, version, flags, _ = code_parts(codes[j])
+            flags = "".join(f for f in flags if f not in WRITE_FLAGS) + "u"
+            note = "Не сохранено: нажмите Enter в клетке, чтобы сохранить ещё раз."
+            codes[j] = SEP.join((typed.replace(SEP, ""), str(version), flags, note))
+        for i, codes in rows.items():
+            self._put_row(i, codes)
+
+    def _on_failure(self) -> list[Any]:
+        # A failed event answered no cell: keep the typed values, marked unsaved (Enter resends).
+        return [rx.call_script("window.ejGrid && window.ejGrid.failPending()")]
+
     def _say(self, text: str, *, ok: bool = False) -> None:
         self.message = text
         self.message_ok = ok
@@ -719,9 +745,9 @@ class JournalState(SessionState):
             i, j = self._row_of.get(cell.student_id), self._col_of.get(cell.lesson_id)
             if i is None or j is None:
                 continue
-            old_text, old_version, _, _ = code_parts(getattr(self, f"c{i}")[j])
-            if old_version == cell.version and old_text == cell.text:
-                continue  # our own write, already shown
+            old_text, old_version, old_flags, _ = code_parts(getattr(self, f"c{i}")[j])
+            if old_version == cell.version and (old_text == cell.text or "u" in old_flags):
+                continue  # our own write, already shown; or our unsaved value, still to retry
             updates.append((cell, "", ""))
         self._put_cells(updates)
         if changes.lessons:
@@ -751,8 +777,13 @@ class JournalState(SessionState):
             return None
         key = self._key(data.get("k"))
         text = data.get("t")
-        if key is None or not isinstance(text, str) or len(text) > 8:
+        if key is None:
             self._say("Клетка не найдена на этой странице.")
+            return None
+        if not isinstance(text, str) or len(text) > MAX_CELL_TEXT:
+            # Not a cell value (the grid sends at most two marks): refused like any bad value.
+            self._flag_cell(*key, "!", MSG_BAD_CELL)
+            self._say(MSG_BAD_CELL)
             return None
         sid, lid = key
         version = _int(data.get("v"))
@@ -793,6 +824,19 @@ class JournalState(SessionState):
         except DomainError as e:
             self._flag_cell(sid, lid, "!", e.message)
             self._say(f"{self._who(sid, lid)}: {e.message}")
+            return
+        except Exception:
+            # Retried and still failed (or a bug): never leave the cell «pending» or drop
+            # what the teacher typed; say so in Russian and let them send it again.
+            log.exception(
+                "set_cell failed: user %s, lesson %s, student %s", actor.user_id, lid, sid
+            )
+            self._unsaved([(sid, lid, text)])
+            self._say(
+                f"{self._who(sid, lid)}: отметка «{text or 'пусто'}» НЕ сохранена из-за сбоя "
+                "на сервере. Она осталась в клетке: выделите клетку и нажмите Enter, "
+                "чтобы сохранить ещё раз."
+            )
             return
         self._put_cells([(result.cell, "s", "Сохранено")])
         i = self._row_of[sid]
@@ -841,7 +885,10 @@ class JournalState(SessionState):
         if not all(isinstance(r, list) and all(isinstance(t, str) for t in r) for r in rows):
             self._say("Вставка не распознана: скопируйте прямоугольный блок клеток.")
             return None
-        texts = [[t.strip()[:8] for t in r] for r in rows]
+        if any(len(t) > MAX_CELL_TEXT for r in rows for t in r):
+            self._say(MSG_BAD_CELL)
+            return None
+        texts = [[t.strip() for t in r] for r in rows]
         reason = data.get("r")
         reason = reason if isinstance(reason, str) else ""
         needs = any(self.lessons[self._col_of[lid]]["reason"] for lid in lesson_ids)
@@ -876,6 +923,21 @@ class JournalState(SessionState):
             )
         except DomainError as e:
             self._say(e.message)
+            return
+        except Exception:
+            log.exception("paste_block failed: user %s, lessons %s", actor.user_id, lesson_ids)
+            self._unsaved(
+                [
+                    (sid, lid, text)
+                    for sid, row in zip(student_ids, rows, strict=True)
+                    for lid, text in zip(lesson_ids, row, strict=True)
+                ]
+            )
+            self._say(
+                "Вставка НЕ сохранена из-за сбоя на сервере. Значения остались в клетках: "
+                "выделите клетку и нажмите Enter, чтобы сохранить её ещё раз, или вставьте "
+                "блок снова."
+            )
             return
         if not result.saved:
             for err in result.errors:
@@ -1007,7 +1069,7 @@ class JournalState(SessionState):
             return None
         actor = self._actor()
         # The form holds what is in the field now (its change events are debounced).
-        topic = str(form.get("topic", self.panel_topic))[:500]
+        topic = str(form.get("topic", self.panel_topic))
         plan_id = _int(self.panel_plan_id) if topic.strip() == self.panel_topic.strip() else None
         wt = _int(form.get("work_type"))
         try:

@@ -8,6 +8,7 @@ tiny school; `teacher` teaches mathematics in 5 «А», `deputy` reads every pag
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -374,3 +375,151 @@ def test_the_deputy_picks_a_class_then_a_page(page: Any, school: JournalSchool):
     maths.get_by_role("link").first.click()
     page.wait_for_url("**/journal?a=*")
     wait_grid(page)
+
+
+@dataclass(frozen=True)
+class TeacherPage:
+    login: str
+    user_id: int
+    assignment_id: int
+    period_id: int
+    lesson_id: int
+
+    @property
+    def path(self) -> str:
+        return f"/journal?a={self.assignment_id}&p={self.period_id}"
+
+
+@pytest.fixture(scope="module")
+def four_teachers(school: JournalSchool) -> list[TeacherPage]:
+    """Four other teachers of the demo school with a lesson today that takes marks."""
+    from ejournal.domain.models import Role, RoleGrant
+
+    today = dt.date.today()
+    found: list[TeacherPage] = []
+    engine = make_engine(school.db_url)
+    with Session(engine, expire_on_commit=False) as s:
+        users = s.exec(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)  # type: ignore[arg-type]
+            .where(RoleGrant.role == Role.TEACHER.value, User.login.not_in(LOGINS))  # type: ignore[attr-defined]
+            .order_by(User.id)  # type: ignore[arg-type]
+        ).all()
+        for user in users:
+            actor = dataclasses.replace(
+                auth.load_actor(s, user.id or 0), must_change_password=False
+            )
+            lessons = journal.list_teacher_lessons(s, actor=actor, on=today)
+            lesson = next(
+                (
+                    x
+                    for x in lessons
+                    if x.lesson_id
+                    and x.period_id
+                    and not x.cancelled
+                    and journal.load_page(
+                        s, actor=actor, assignment_id=x.assignment_id, period_id=x.period_id
+                    ).marks_allowed
+                ),
+                None,
+            )
+            if lesson is None or any(t.assignment_id == lesson.assignment_id for t in found):
+                continue
+            user.password_hash = hash_password(PASSWORD, 4)
+            user.must_change_password = False
+            s.add(user)
+            assert lesson.lesson_id is not None and lesson.period_id is not None
+            found.append(
+                TeacherPage(
+                    user.login,
+                    user.id or 0,
+                    lesson.assignment_id,
+                    lesson.period_id,
+                    lesson.lesson_id,
+                )
+            )
+            if len(found) == 4:
+                break
+        s.commit()
+    engine.dispose()
+    if len(found) < 4:
+        pytest.skip("the demo seed has fewer than four other teachers with a lesson today")
+    return found
+
+
+def test_four_teachers_typing_at_once_lose_no_mark(
+    browser: Any, live_server: LiveServer, four_teachers: list[TeacherPage]
+):
+    """Four teachers type eight marks each into their own journals at the same moment on
+    the default SQLite database: all 32 are saved, none pending, none flagged unsaved."""
+    contexts = [
+        browser.new_context(viewport=DESKTOP, base_url=live_server.url, locale="ru-RU")
+        for _ in four_teachers
+    ]
+    try:
+        pages = []
+        for context, teacher in zip(contexts, four_teachers, strict=True):
+            context.set_default_timeout(20_000)
+            pg = context.new_page()
+            log_in(pg, teacher.login)
+            pg.goto(teacher.path)
+            wait_grid(pg)
+            pages.append(pg)
+        typed: list[list[tuple[Any, int, str]]] = [[] for _ in pages]
+        columns = [
+            column_cells(pg, t.lesson_id) for pg, t in zip(pages, four_teachers, strict=True)
+        ]
+        width = min(8, *(c.count() for c in columns))
+        assert width >= 4, "too few students in today's lessons"
+        for k in range(len(pages)):
+            for n in range(width):
+                cell = columns[k].nth(n)
+                value = "4" if cell.get_attribute("data-v") != "4" else "5"
+                typed[k].append((cell, student_of(cell), value))
+        # Every browser enters its marks at one wall-clock moment, through the grid's own
+        # commit (what Enter does), so the four teachers' saves really overlap on the server.
+        at = pages[0].evaluate("Date.now()") + 1500
+        for k, pg in enumerate(pages):
+            pg.evaluate(
+                """([lid, values, at]) => setTimeout(() => {
+                    const sel = `#ej-body input.ej-cell[data-lid="${lid}"]:not([readonly])`;
+                    const cells = Array.from(document.querySelectorAll(sel));
+                    values.forEach((v, n) => { const el = cells[n]; el.focus(); el.value = v;
+                                               window.ejGrid.commit(el); });
+                }, at - Date.now())""",
+                [four_teachers[k].lesson_id, [v for _, _, v in typed[k]], at],
+            )
+        pages[0].wait_for_timeout(1600)
+        for k, pg in enumerate(pages):
+            for cell, _, value in typed[k]:
+                try:
+                    wait_saved(pg, cell, value)
+                except Exception as exc:
+                    shown = cell.evaluate(
+                        "el => [el.value, el.getAttribute('data-v'), el.getAttribute('data-f'),"
+                        " el.title, el.hasAttribute('data-pending')]"
+                    )
+                    message = " ".join(pg.locator("#ej-message").all_inner_texts())
+                    raise AssertionError(
+                        f"{four_teachers[k].login}: typed {value}, cell {shown}, «{message}»"
+                    ) from exc
+                assert not {"u", "!"} & set(cell.get_attribute("data-f") or "")
+            assert "An error" not in pg.content()
+        engine = make_engine(live_server.db_url)
+        try:
+            with Session(engine) as s:
+                for k, teacher in enumerate(four_teachers):
+                    actor = auth.load_actor(s, teacher.user_id)
+                    grid = journal.load_page(
+                        s,
+                        actor=actor,
+                        assignment_id=teacher.assignment_id,
+                        period_id=teacher.period_id,
+                    )
+                    stored = [grid.cell(sid, teacher.lesson_id).text for _, sid, _ in typed[k]]
+                    assert stored == [v for _, _, v in typed[k]], teacher.login
+        finally:
+            engine.dispose()
+    finally:
+        for context in contexts:
+            context.close()

@@ -886,3 +886,120 @@ def test_the_load_tells_the_grid_which_page_arrived(school: School):
     first = st.load_key
     call(JournalState.load, st)
     assert st.load_key != first
+
+
+# --------------------------------------------------------------------------- server failures
+
+
+def _locked(*args: Any, **kwargs: Any) -> Any:
+    from sqlalchemy.exc import OperationalError
+
+    raise OperationalError("INSERT INTO mark", {}, Exception("database is locked"))
+
+
+def test_a_write_that_keeps_failing_is_shown_unsaved_with_the_typed_value(
+    school: School, monkeypatch: pytest.MonkeyPatch
+):
+    """The database stays locked through every retry: the cell keeps the typed 5, is
+    flagged «не сохранено», the message is Russian, and the browser is answered (no
+    cell left pending)."""
+    st = open_grid(school)
+    i, j = find_cell(st)
+    sid, lid = ids(st, i, j)
+    tries: list[int] = []
+    outage = [True]
+    real = journal.set_cell
+
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        if not outage[0]:
+            return real(*args, **kwargs)
+        tries.append(1)
+        return _locked()
+
+    monkeypatch.setattr(journal, "set_cell", locked)
+    monkeypatch.setattr(db, "_backoff", lambda attempt: 0)
+    answer = call(JournalState.save_cell, st, payload(st, i, j, "5"))
+    assert len(tries) == db.TRANSACTION_ATTEMPTS
+    text, version, flags, title = cell(st, i, j)
+    assert (text, version, "u" in flags) == ("5", 0, True)
+    assert "Не сохранено" in title
+    assert "НЕ сохранена" in st.message and "5" in st.message
+    assert "ack" in str(answer)
+    assert stored(school, sid, lid) == ""
+
+    outage[0] = False  # the server recovers; the teacher presses Enter on the cell
+    call(JournalState.save_cell, st, payload(st, i, j, "5"))
+    text, _, flags, _ = cell(st, i, j)
+    assert (text, "s" in flags, "u" in flags) == ("5", True, False)
+    assert stored(school, sid, lid) == "5"
+
+
+def test_a_poll_does_not_wipe_an_unsaved_value(school: School, monkeypatch: pytest.MonkeyPatch):
+    """Live updates leave an unsaved typed value on screen while nobody else wrote the cell."""
+    st = open_grid(school)
+    i, j = find_cell(st)
+    real = journal.set_cell
+    monkeypatch.setattr(journal, "set_cell", _locked)
+    monkeypatch.setattr(db, "_backoff", lambda attempt: 0)
+    call(JournalState.save_cell, st, payload(st, i, j, "4"))
+    monkeypatch.setattr(journal, "set_cell", real)
+    other = open_grid(school)  # someone else writes elsewhere on the page: the poll has news
+    k, m = find_cell(other)
+    if (k, m) == (i, j):
+        k = (i + 1) % other.n_rows
+    call(JournalState.save_cell, other, payload(other, k, m, "3"))
+    call(JournalState.poll, st)
+    text, _, flags, _ = cell(st, i, j)
+    assert (text, "u" in flags) == ("4", True)
+
+
+def test_a_paste_that_keeps_failing_keeps_every_value(
+    school: School, monkeypatch: pytest.MonkeyPatch
+):
+    """A pasted block the server cannot store stays on screen, every cell flagged unsaved."""
+    st = open_grid(school)
+    i, j = find_cell(st)
+    sid, lid = ids(st, i, j)
+    sid2, _ = ids(st, i + 1, j)
+    monkeypatch.setattr(journal, "paste_block", _locked)
+    monkeypatch.setattr(db, "_backoff", lambda attempt: 0)
+    message = json.dumps(
+        {"sids": [str(sid), str(sid2)], "lids": [str(lid)], "rows": [["5"], ["4"]]}
+    )
+    call(JournalState.paste_cells, st, message)
+    assert [cell(st, r, j)[0] for r in (i, i + 1)] == ["5", "4"]
+    assert all("u" in cell(st, r, j)[2] for r in (i, i + 1))
+    assert "Вставка НЕ сохранена" in st.message
+    assert stored(school, sid, lid) == ""
+
+
+def test_an_unexpected_error_in_a_handler_is_told_in_russian(
+    school: School, monkeypatch: pytest.MonkeyPatch
+):
+    """A bug or outage inside any handler answers with a Russian toast naming what was not
+    done, and the grid is told to keep its pending values (never Reflex's English text)."""
+    st = open_grid(school)
+    i, j = find_cell(st)
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(JournalState, "_write_cell", broken)
+    answer = call(JournalState.save_cell, st, payload(st, i, j, "5"))
+    text = toast_text(answer)
+    assert "Отметка или пропуск не сохранены" in text and "сбой на сервере" in text
+    assert "An error" not in text
+    assert "failPending" in str(answer)
+
+
+def test_an_overlong_value_is_refused_as_a_bad_value_not_as_a_missing_cell(school: School):
+    """«555555555» in a real cell is refused like any bad value, on that cell; the page
+    does not pretend the cell is missing."""
+    st = open_grid(school)
+    i, j = find_cell(st)
+    sid, lid = ids(st, i, j)
+    call(JournalState.save_cell, st, payload(st, i, j, "555555555555555555"))
+    _, _, flags, title = cell(st, i, j)
+    assert "!" in flags and "отметки 1–5" in title
+    assert "не найдена" not in st.message
+    assert stored(school, sid, lid) == ""
