@@ -18,6 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from ejournal.domain import permissions
+from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, PermissionDenied
 from ejournal.domain.grading import may_leave_unattested, suggested_period_mark, weighted_average
 from ejournal.domain.journal_context import (
@@ -127,6 +128,21 @@ def _page_period(session: Session, info: AssignmentInfo, period_id: int) -> Peri
     return period
 
 
+def _open_page(
+    session: Session, actor: Actor | None, assignment_id: int, period_id: int
+) -> tuple[Actor, AssignmentInfo, Period]:
+    """The page's reader, assignment and period: the permission is checked first, and
+    «not yours» and «not there» get the same refusal (no probing for existing ids)."""
+    try:
+        info = load_assignment(session, assignment_id)
+    except NotFound:
+        raise PermissionDenied() from None
+    period = session.get(Period, period_id)
+    same_year = period is not None and period.year_id == info.assignment.year_id
+    actor = require_page_read(session, actor, info, period if same_year else None)
+    return actor, info, _page_period(session, info, period_id)
+
+
 def _period_ref(p: Period) -> PeriodRef:
     assert p.id is not None
     return PeriodRef(p.id, p.kind, p.number, p.name, p.starts_on, p.ends_on)
@@ -135,6 +151,7 @@ def _period_ref(p: Period) -> PeriodRef:
 # --------------------------------------------------------------------------- lists
 
 
+@read_only
 def list_teacher_lessons(session: Session, *, actor: Actor, on: dt.date) -> list[LessonItem]:
     """The actor's lessons on a day: own and substituted, plus timetable slots not yet opened.
 
@@ -248,6 +265,7 @@ def list_teacher_lessons(session: Session, *, actor: Actor, on: dt.date) -> list
     return items
 
 
+@read_only
 def list_pages(session: Session, *, actor: Actor, year_id: int | None = None) -> list[PageRef]:
     """Pages the actor may open: own assignments (and substituted ones); a class teacher's
     class; every page for the deputy and the director. One page per assignment × period."""
@@ -324,6 +342,7 @@ def list_pages(session: Session, *, actor: Actor, year_id: int | None = None) ->
     return pages
 
 
+@read_only
 def search_plan_items(
     session: Session, *, actor: Actor, assignment_id: int, query: str, limit: int = 30
 ) -> list[PlanItemRef]:
@@ -584,6 +603,7 @@ def _build_page(
     )
 
 
+@read_only
 def load_page(
     session: Session,
     *,
@@ -597,15 +617,14 @@ def load_page(
     Students are in alphabetical order with their enrolled dates; cells are keyed by
     (student_id, lesson_id); `last_audit_id` is the point to pass to `changes_since`.
     """
-    info = load_assignment(session, assignment_id)
-    period = _page_period(session, info, period_id)
-    actor = require_page_read(session, actor, info, period)
+    actor, info, period = _open_page(session, actor, assignment_id, period_id)
     # Read the marker first: a change committed while loading is then reported again later.
     marker = last_audit_id(session)
     today = school_today(info.school, now)
     return _build_page(session, actor=actor, info=info, period=period, today=today, marker=marker)
 
 
+@read_only
 def changes_since(
     session: Session,
     *,
@@ -620,9 +639,7 @@ def changes_since(
     Cheap when nothing changed (two small queries after the permission check); `reload` is
     set when a column was added, or when too much changed to send piecemeal.
     """
-    info = load_assignment(session, assignment_id)
-    period = _page_period(session, info, period_id)
-    actor = require_page_read(session, actor, info, period)
+    actor, info, period = _open_page(session, actor, assignment_id, period_id)
     marker = last_audit_id(session)
     if marker <= since_audit_id:
         return PageChanges(last_audit_id=marker)
@@ -696,6 +713,7 @@ def changes_since(
 ABSENCE_WEEKS = 3
 
 
+@read_only
 def unexcused_absences(
     session: Session,
     *,

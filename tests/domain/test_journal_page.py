@@ -92,6 +92,26 @@ def test_parent_cannot_list_lessons(session: Session, tiny: TinySchool) -> None:
         list_teacher_lessons(session, actor=tiny.actors["parent"], on=D(2026, 10, 20))
 
 
+def test_another_teachers_page_is_refused_alike_whatever_the_ids(
+    session: Session, tiny: TinySchool
+) -> None:
+    """A teacher probing a colleague's page gets one answer for a real period, a wrong
+    period and a made-up page: the permission is checked before anything is looked up."""
+    from ejournal.domain.journal import load_page
+
+    maths = tiny.actors["maths"]
+    answers = set()
+    for assignment_id, period_id in (
+        (tiny.russian_5a.id or 0, tiny.q1.id or 0),
+        (tiny.russian_5a.id or 0, 987654),
+        (987654, tiny.q1.id or 0),
+    ):
+        with pytest.raises(PermissionDenied) as refused:
+            load_page(session, actor=maths, assignment_id=assignment_id, period_id=period_id)
+        answers.add(refused.value.message)
+    assert len(answers) == 1
+
+
 # --------------------------------------------------------------------------- page picker
 
 
