@@ -6,6 +6,7 @@ public pages (start, login) with ``app.add_page``.
 
 import reflex as rx
 
+from ejournal import web
 from ejournal.components.errors import error_boundary
 from ejournal.domain import auth
 from ejournal.domain.permissions import Permission
@@ -38,6 +39,8 @@ app = rx.App(
     # Errors speak Russian: a failed event, a broken page (never Reflex's English text).
     backend_exception_handler=backend_exception_handler,
     frontend_exception_handler=frontend_exception_handler,
+    # The HTTP edge: the HttpOnly session cookie, security headers, a quiet /_health.
+    api_transformer=web.make_edge(),
 )
 app.app_wraps[(55, "ErrorBoundary")] = error_boundary
 

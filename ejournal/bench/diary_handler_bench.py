@@ -10,6 +10,7 @@ school into a temporary SQLite file. Prints p50/p95; asserts nothing.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import random
 import shutil
@@ -22,6 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, func, select
 
+from ejournal import web
 from ejournal.domain import auth, db, migrate
 from ejournal.domain.db import make_engine
 from ejournal.domain.diary import week_monday
@@ -92,6 +94,7 @@ def _tokens(engine: Engine) -> tuple[list[tuple[str, int]], Any]:
 def run() -> None:
     """Print p50/p95 of the week handler (session check + service + page rows)."""
     import reflex as rx
+    from reflex.istate.data import HeaderData
 
     import ejournal.ejournal  # noqa: F401 - registers the States
     from ejournal.state import base
@@ -122,7 +125,13 @@ def run() -> None:
 
         async def measure() -> None:
             for i, (token, student_id) in enumerate(sample):
-                st.session_token = token
+                # The tab's websocket handshake carried this session cookie.
+                root.router = dataclasses.replace(
+                    root.router,
+                    headers=HeaderData.from_router_data(
+                        {"headers": {"cookie": f"{web.SESSION_COOKIE}={token}"}}
+                    ),
+                )
                 start = time.perf_counter()
                 await DiaryState.open_week.fn(st, student_id, monday)
                 elapsed = (time.perf_counter() - start) * 1000

@@ -186,8 +186,13 @@ def authenticate(
     ip: str = "",
     user_agent: str = "",
     now: dt.datetime | None = None,
+    handoff: bool = False,
 ) -> LoginResult:
     """Check a login and password; on success open a session and return its raw token.
+
+    With `handoff=True` (the web login) the result's token is a one-time code valid for
+    `HANDOFF_SECONDS`: the browser redeems it at the HTTP endpoint that sets the real
+    token as an HttpOnly cookie (`redeem_handoff`), so no token travels in page state.
 
     `ip` is the client's address as `throttle.client_address` gives it ('' = unknown:
     throttled by account only). Reads come first and their transaction is closed; the
@@ -293,6 +298,7 @@ def authenticate(
             remember=remember,
             ip=ip[:64],
             user_agent=user_agent[:300],
+            handoff_until=now + dt.timedelta(seconds=HANDOFF_SECONDS) if handoff else None,
         )
     )
     session.commit()
@@ -300,9 +306,59 @@ def authenticate(
     return LoginResult(True, "", user_id, token, must_change, 0)
 
 
+#: How long a login's one-time code may wait for the browser to redeem it.
+HANDOFF_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    """A session token redeemed from a login's one-time code, for an HttpOnly cookie."""
+
+    token: str
+    remember: bool
+    max_age_seconds: int | None  # None: a browser-session cookie
+
+
+def redeem_handoff(
+    session: Session, code: str, *, now: dt.datetime | None = None
+) -> Redeemed | None:
+    """Turn a login's one-time code into the session's real token, once; None when the
+    code is unknown, used, ended or older than `HANDOFF_SECONDS`."""
+    if not code or len(code) > 200:
+        return None
+    now = now or utcnow()
+    row = session.exec(
+        select(UserSession).where(
+            UserSession.token_hash == token_hash(code),
+            col(UserSession.handoff_until).is_not(None),
+        )
+    ).first()
+    if row is None or row.ended_at is not None or row.handoff_until is None:
+        return None
+    if row.handoff_until < now:
+        return None
+    token = secrets.token_urlsafe(32)
+    done = session.execute(
+        update(UserSession)
+        .where(
+            col(UserSession.id) == row.id,
+            col(UserSession.token_hash) == token_hash(code),
+            col(UserSession.handoff_until).is_not(None),
+        )
+        .values(token_hash=token_hash(token), handoff_until=None, last_seen_at=now)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]  # redeemed by a racing request
+        session.rollback()
+        return None
+    session.commit()
+    max_age = int((row.expires_at - now).total_seconds()) if row.remember else None
+    return Redeemed(token, row.remember, max_age)
+
+
 def _live(row: UserSession, now: dt.datetime) -> bool:
     return (
-        row.ended_at is None
+        row.handoff_until is None  # a login's one-time code is not a session yet
+        and row.ended_at is None
         and now < row.expires_at
         and now - row.last_seen_at <= dt.timedelta(minutes=row.idle_minutes)
     )

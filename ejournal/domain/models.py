@@ -782,3 +782,6 @@ class UserSession(SQLModel, table=True):
     ended_at: dt.datetime | None = None
     user_agent: str = Field(default="", sa_column=Column(String(300), nullable=False))
     ip: str = Field(default="", sa_column=Column(String(64), nullable=False))
+    # Set while the row is a login's one-time handoff code, not yet a session (see
+    # auth.redeem_handoff): the browser gets its token only as an HttpOnly cookie.
+    handoff_until: dt.datetime | None = None

@@ -129,6 +129,13 @@ def client_address(
     return str(current)[:64]
 
 
+def from_trusted_proxy(peer: str, trusted_proxies: Iterable[str] | None = None) -> bool:
+    """Whether the socket's `peer` is one of the configured trusted reverse proxies."""
+    proxies = tuple(get_settings().trusted_proxies if trusted_proxies is None else trusted_proxies)
+    address = _parse(peer)
+    return address is not None and bool(proxies) and _trusted(address, proxies)
+
+
 # --------------------------------------------------------------------------- the checks
 
 

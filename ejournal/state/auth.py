@@ -86,6 +86,8 @@ class LoginState(SessionState):
         actor, must_change = await self._session_actor()
         if actor is not None:
             return rx.redirect(CHANGE_PASSWORD_ROUTE if must_change else self._home())
+        if "expired" in self.router.url.query_parameters:
+            self.error = "Вход не завершён: прошло слишком много времени. Войдите ещё раз."
         return None
 
     @public
@@ -106,33 +108,35 @@ class LoginState(SessionState):
         def attempt() -> Any:
             # bcrypt runs here, in a worker thread with its own session.
             with session_scope() as session:
-                return auth.authenticate(
+                result = auth.authenticate(
                     session,
                     login=login,
                     password=password,
                     remember=remember,
                     ip=ip,
                     user_agent=user_agent,
+                    handoff=True,
                 )
+                if not result.ok or result.user_id is None:
+                    return result, None
+                return result, auth.load_actor(session, result.user_id)
 
-        result = await run_password_work(attempt)
+        result, actor = await run_password_work(attempt)
         self.busy = False
-        if not result.ok:
-            self.error = result.message
+        if not result.ok or actor is None or not result.token:
+            self.error = result.message or "Не удалось войти. Попробуйте ещё раз."
             # A wait of a minute or more is shown with a lock icon; shorter ones plainly.
             self.locked = result.retry_after_seconds >= 60
             return
         self.error = ""
         self.locked = False
-        self._start_session(result.token, remember=remember)
-        actor, _ = await self._session_actor()
-        if actor is None:  # the session vanished at once: treat as a failed login
-            self.error = "Не удалось войти. Попробуйте ещё раз."
-            return
-        if result.must_change_password:
-            yield rx.redirect(CHANGE_PASSWORD_ROUTE)
-        else:
-            yield rx.redirect(self._home())
+        if self._user_id not in (None, actor.user_id):
+            await self._forget_tab()  # someone else was logged in in this tab
+        default = auth.default_role(actor.roles)
+        self._user_id = actor.user_id
+        self._active_role = default.value if default is not None else ""
+        target = CHANGE_PASSWORD_ROUTE if result.must_change_password else self._home()
+        yield self._hand_over_session(result.token, target)
 
 
 class PasswordState(SessionState):

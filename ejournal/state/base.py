@@ -35,6 +35,7 @@ import contextvars
 import dataclasses
 import functools
 import inspect
+import json
 import logging
 from collections.abc import Callable, Sequence
 from typing import (
@@ -52,7 +53,7 @@ import reflex as rx
 from reflex_base.event import EventSpec
 from sqlmodel import Session
 
-from ejournal.config import get_settings
+from ejournal import web
 from ejournal.domain import auth, profile
 from ejournal.domain.db import get_engine, is_transient, run_transaction, session_scope
 from ejournal.domain.errors import DomainError
@@ -79,9 +80,6 @@ class _HandlerDecorator(Protocol):
 
 LOGIN_ROUTE = auth.LOGIN_PATH
 CHANGE_PASSWORD_ROUTE = auth.CHANGE_PASSWORD_PATH
-
-_COOKIE_PREFIX = "ejournal_"
-_REMEMBER_SECONDS = get_settings().remember_days * 24 * 3600
 
 
 # --------------------------------------------------------------------------- declarations
@@ -325,18 +323,8 @@ class SessionState(rx.State):
     are only what the header shows about the current user.
     """
 
-    # The session token. Two cookies because a cookie's lifetime is fixed per var:
-    # a browser-session cookie, and a long one for "remember this device".
-    session_token: str = rx.Cookie(
-        "", name=f"{_COOKIE_PREFIX}session", path="/", same_site="strict"
-    )
-    remembered_token: str = rx.Cookie(
-        "",
-        name=f"{_COOKIE_PREFIX}remember",
-        path="/",
-        same_site="strict",
-        max_age=_REMEMBER_SECONDS,
-    )
+    # The session token is an HttpOnly cookie set by ejournal.web (never a state var, never
+    # readable by page scripts); each event reads it from the websocket handshake's headers.
 
     # Backend-only identity (never sent to the browser, never settable by it).
     _user_id: int | None = None
@@ -352,7 +340,8 @@ class SessionState(rx.State):
     # ------------------------------------------------------------------ helpers
 
     def _token(self) -> str:
-        return self.remembered_token or self.session_token
+        """The session token from the Cookie header of this tab's websocket handshake."""
+        return web.token_from_cookie_header(self.router.headers.cookie)
 
     def _actor(self) -> Actor:
         """The actor validated by ``@requires`` for the event being handled."""
@@ -388,7 +377,7 @@ class SessionState(rx.State):
         if self._user_id != actor.user_id:
             # Another user's token arrived in this tab: drop everything we knew.
             if self._user_id is not None:
-                await self._forget_tab(keep_tokens=True)
+                await self._forget_tab()
             self._user_id = actor.user_id
             self._active_role = ""
         if self._active_role not in {r.value for r in actor.roles}:
@@ -403,21 +392,18 @@ class SessionState(rx.State):
         actor, _ = await self._session_actor()
         return actor
 
-    async def _forget_tab(self, *, keep_tokens: bool = False) -> None:
+    async def _forget_tab(self) -> None:
         """Reset every State of this tab on the server to its defaults: the identity, the
         header and every page's data (a family's week, a one-time password shown to the
         admin …), so a later visitor of the tab, or a replayed tab token, finds nothing.
         """
         session_state = await self.get_state(SessionState)
-        tokens = (session_state.session_token, session_state.remembered_token)
         pending = list(SessionState.get_substates())
         while pending:  # load every page State (with Redis they live apart) ...
             cls = pending.pop()
             await session_state.get_state(cls)
             pending.extend(cls.get_substates())
         session_state.reset()  # type: ignore[no-untyped-call]  # ... and all of them, recursively
-        if keep_tokens:
-            session_state.session_token, session_state.remembered_token = tokens
 
     async def _authorize(self, access: Access, name: str) -> tuple[Actor | None, Any]:
         actor, must_change = await self._session_actor()
@@ -482,14 +468,17 @@ class SessionState(rx.State):
             {"label": label, "href": href} for label, href in NAV_BY_ROLE.get(self._active_role, ())
         ]
 
-    def _start_session(self, token: str, *, remember: bool) -> None:
-        """Store a fresh session token from a successful login in the right cookie."""
-        if remember:
-            self.remembered_token = token
-            self.session_token = ""
-        else:
-            self.session_token = token
-            self.remembered_token = ""
+    def _hand_over_session(self, code: str, target: str) -> Any:
+        """After a login: the browser redeems the one-time `code` at the HTTP endpoint that
+        sets the HttpOnly session cookie, then loads `target` (a new websocket carries it)."""
+        return rx.call_script(
+            f"fetch({json.dumps(web.AUTH_SESSION_PATH)}, {{method: 'POST', "
+            "credentials: 'same-origin', headers: {'Content-Type': 'application/json'}, "
+            f"body: JSON.stringify({{code: {json.dumps(code)}}})}})"
+            f".then(function (r) {{ window.location.assign(r.ok ? {json.dumps(target)} : "
+            f"{json.dumps(LOGIN_ROUTE + '?expired=1')}); }})"
+            f".catch(function () {{ window.location.assign({json.dumps(LOGIN_ROUTE + '?expired=1')}); }})"
+        )
 
     # ------------------------------------------------------------------ handlers
 
@@ -529,7 +518,12 @@ class SessionState(rx.State):
         if token:
             await run_service(auth.logout, token=token)
         await self._forget_tab()
-        return rx.redirect(LOGIN_ROUTE)
+        # The cookie is HttpOnly: the endpoint deletes it; then a fresh page (and socket).
+        return rx.call_script(
+            f"fetch({json.dumps(web.AUTH_LOGOUT_PATH)}, {{method: 'POST', "
+            "credentials: 'same-origin'})"
+            f".finally(function () {{ window.location.assign({json.dumps(LOGIN_ROUTE)}); }})"
+        )
 
 
 #: The header's links per active role (label, route). Add your pages here.

@@ -17,9 +17,10 @@ import fcntl
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from sqlmodel import Session
@@ -176,8 +177,37 @@ def page(browser: object, live_server: LiveServer) -> Iterator[object]:
     )
     context.set_default_timeout(15_000)
     pg = context.new_page()
+    violations = watch_csp(pg)
     yield pg
     context.close()
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
+
+
+def on_path(path: str) -> Callable[[str], bool]:
+    """For ``page.wait_for_url``: the page is at `path` (a full page load adds a slash)."""
+    want = path.rstrip("/") or "/"
+
+    def matches(url: str) -> bool:
+        return (urlparse(url).path.rstrip("/") or "/") == want
+
+    return matches
+
+
+def watch_csp(page: object) -> list[str]:
+    """Collect the page's Content-Security-Policy violations (the app must cause none)."""
+    found: list[str] = []
+
+    def on_console(message: object) -> None:
+        text = str(getattr(message, "text", ""))
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            found.append(text)
+
+    page.on("console", on_console)  # type: ignore[attr-defined]
+    page.add_init_script(  # type: ignore[attr-defined]
+        "document.addEventListener('securitypolicyviolation', e => console.error("
+        "'Content Security Policy: ' + e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    return found
 
 
 def screenshot(page: object, name: str) -> None:

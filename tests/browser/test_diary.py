@@ -40,7 +40,7 @@ from ejournal.domain.models import (
 )
 from ejournal.domain.passwords import hash_password
 from ejournal.domain.seed import run_seed
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, LiveServer
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, LiveServer, on_path
 from tests.state.people import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -224,7 +224,7 @@ def test_a_parent_reads_the_week_on_a_phone(phone, live_server: LiveServer, fami
     homework link in a new tab, and confirm the week."""
     page = phone
     _log_in(page, "parent")
-    page.wait_for_url("**/diary")
+    page.wait_for_url(on_path("/diary"))
     first, second = family.first_child[1], family.second_child[1]
     page.locator(".diary-lesson").first.wait_for()
     page.get_by_role("button", name=first).wait_for()
@@ -279,9 +279,9 @@ def test_a_parent_checks_marks_and_what_is_needed(
     """The marks page lists subjects with averages, answers «Что нужно» and gives a PDF."""
     page = phone
     _log_in(page, "parent")
-    page.wait_for_url("**/diary")
+    page.wait_for_url(on_path("/diary"))
     page.get_by_role("link", name="Отметки").first.click()
-    page.wait_for_url("**/diary/marks")
+    page.wait_for_url(on_path("/diary/marks"))
     card = page.locator(".subject-card").first
     card.wait_for()
     card.get_by_role("button", name="Что нужно для «5»").click()
@@ -300,9 +300,9 @@ def test_a_parent_writes_to_the_class_teacher(phone, live_server: LiveServer, fa
     """A new message to the class teacher opens as a thread and reaches the teacher."""
     page = phone
     _log_in(page, "parent")
-    page.wait_for_url("**/diary")
+    page.wait_for_url(on_path("/diary"))
     page.get_by_role("link", name="Сообщения").last.click()
-    page.wait_for_url("**/messages")
+    page.wait_for_url(on_path("/messages"))
     page.get_by_role("button", name="Написать").click()
     page.get_by_role("combobox", name="Кому").click()
     page.get_by_role("option", name=family.class_teacher_name).first.click()
@@ -330,7 +330,7 @@ def test_the_class_teacher_sees_who_confirmed(phone, live_server: LiveServer, fa
     """The class teacher's confirmations page lists the class with each family's answer."""
     page = phone
     _log_in(page, "classteacher")
-    page.wait_for_url("**/class")
+    page.wait_for_url(on_path("/class"))
     page.goto("/class/confirmations")
     page.get_by_text("Подтвердили:").wait_for()
     page.get_by_text(f"Егорова {family.first_child[1]}").wait_for()
@@ -358,7 +358,7 @@ def _phone_header_fits(page) -> None:
 def _open_from_menu(page, label: str, path: str) -> None:
     page.get_by_role("button", name="Меню").click()
     page.get_by_role("menuitem", name=label).click()
-    page.wait_for_url(f"**{path}")
+    page.wait_for_url(on_path(path))
 
 
 def test_the_class_teacher_posts_an_announcement_the_parent_sees(
@@ -368,7 +368,7 @@ def test_the_class_teacher_posts_an_announcement_the_parent_sees(
     ended early, it leaves the teacher's list."""
     page = phone
     _log_in(page, "classteacher")
-    page.wait_for_url("**/class")
+    page.wait_for_url(on_path("/class"))
     page.get_by_role("button", name="Меню").wait_for()
     _snap(page, "class-home")
     _phone_header_fits(page)
@@ -390,7 +390,7 @@ def test_the_class_teacher_posts_an_announcement_the_parent_sees(
     try:
         reader = parent.new_page()
         _log_in(reader, "parent")
-        reader.wait_for_url("**/diary")
+        reader.wait_for_url(on_path("/diary"))
         reader.get_by_text("В четверг в 18:00, кабинет 12.").wait_for()
         _snap(reader, "week-announcement")
     finally:
@@ -406,7 +406,7 @@ def test_the_class_teacher_writes_to_a_parent(phone, live_server: LiveServer, fa
     takes part in it."""
     page = phone
     _log_in(page, "classteacher")
-    page.wait_for_url("**/class")
+    page.wait_for_url(on_path("/class"))
     _open_from_menu(page, "Сообщения", "/messages")
     page.get_by_role("button", name="Новое сообщение").click()
     classes = page.get_by_role("combobox", name="Класс")

@@ -24,7 +24,7 @@ from ejournal.domain import auth, journal
 from ejournal.domain.db import make_engine
 from ejournal.domain.models import Attendance, User
 from ejournal.domain.passwords import hash_password
-from tests.browser.conftest import ARTIFACTS, DESKTOP, LiveServer, screenshot
+from tests.browser.conftest import ARTIFACTS, DESKTOP, LiveServer, on_path, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -142,7 +142,7 @@ def student_of(cell: Any) -> int:
 def test_a_teacher_opens_todays_lesson_and_types_a_column(page: Any, school: JournalSchool):
     """From «Мои уроки» to today's column: 5, 4, н, 3 typed with Enter are saved and survive a reload."""
     log_in(page, "teacher")
-    page.wait_for_url("**/teacher")
+    page.wait_for_url(on_path("/teacher"))
     row = page.locator("#today-lessons tr", has_text="5 «А»").first
     row.get_by_role("link", name="Открыть журнал").click()
     page.wait_for_url("**/journal?**")

@@ -16,7 +16,8 @@ from ejournal.domain import auth
 from ejournal.domain.db import make_engine
 from ejournal.domain.models import AuditLog, Role, User
 from ejournal.state.admin import AdminUsersState
-from tests.browser.conftest import LiveServer, screenshot
+from tests.browser.conftest import LiveServer, on_path, screenshot
+from tests.state.conftest import give_cookie
 from tests.state.people import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -39,14 +40,14 @@ def _first_login(page, live_server: LiveServer, role: Role) -> None:
     """Log in with the one-time password and replace it, as a new user does."""
     account = live_server.school.accounts[role]
     _log_in(page, account.login, PASSWORD)
-    page.wait_for_url(f"**{auth.CHANGE_PASSWORD_PATH}")
+    page.wait_for_url(on_path(auth.CHANGE_PASSWORD_PATH))
     page.locator('input[name="old_password"]').fill(PASSWORD)
     page.locator('input[name="new_password"]').fill(NEW_PASSWORD)
     page.locator('input[name="repeat_password"]').fill(NEW_PASSWORD)
     if role is Role.TEACHER:
         screenshot(page, "change-password")
     page.get_by_role("button", name="Сменить пароль").click()
-    page.wait_for_url(f"**{account.home}")
+    page.wait_for_url(on_path(account.home))
 
 
 @pytest.mark.parametrize(
@@ -109,7 +110,7 @@ def test_a_parent_who_types_a_teacher_url_is_turned_away(page, live_server: Live
     _parent_logged_in(page, live_server)
     for url in ("/teacher", "/admin/users", "/admin/audit"):
         page.goto(url)
-        page.wait_for_url("**/diary")
+        page.wait_for_url(on_path("/diary"))
     expect(page.get_by_role("heading", name="Дневник")).to_be_visible(timeout=20_000)
 
 
@@ -132,8 +133,8 @@ def test_a_forged_admin_event_with_a_parents_browser_session_is_refused(
         with Session(engine) as s:
             audit_rows = s.exec(select(func.count()).select_from(AuditLog)).one()
         root = rx.State(_reflex_internal_init=True)  # type: ignore[call-arg]
+        give_cookie(root, token)
         st = root.get_substate(AdminUsersState.get_full_name().split("."))
-        st.session_token = token  # type: ignore[attr-defined]
         victim = live_server.school.accounts[Role.DEPUTY].user_id
         # Playwright's loop owns this thread: run the handler on a thread of its own.
         with ThreadPoolExecutor(1) as pool:
@@ -148,3 +149,29 @@ def test_a_forged_admin_event_with_a_parents_browser_session_is_refused(
     # The parent's own session is still good: the refusal did not log them out.
     page.goto("/diary")
     page.get_by_role("heading", name="Дневник").wait_for()
+
+
+def test_the_session_cookie_is_out_of_page_scripts_reach(page, live_server: LiveServer):
+    """After login the session cookie is HttpOnly and SameSite=Strict: the page's scripts
+    cannot read it; pages carry the security headers; logout deletes the cookie and a
+    replay of the old tab shows nothing of the user."""
+    response = page.goto("/login")
+    headers = response.headers if response else {}
+    assert "frame-ancestors 'none'" in headers.get("content-security-policy", "")
+    assert headers.get("x-frame-options") == "DENY"
+    assert headers.get("x-content-type-options") == "nosniff"
+    assert headers.get("referrer-policy") == "same-origin"
+    page.locator('input[name="login"]').fill("spare.teacher")  # own password set
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.locator('input[name="password"]').press("Enter")
+    page.get_by_role("button", name="Выйти").wait_for()
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    session = cookies.get("ejournal_session") or cookies.get("ejournal_remember")
+    assert session is not None and session["httpOnly"] and session["sameSite"] == "Strict"
+    assert session["value"] not in page.evaluate("document.cookie")
+    assert session["value"] not in page.content()
+    page.get_by_role("button", name="Выйти").click()
+    page.wait_for_url("**/login**")
+    page.locator('input[name="login"]').wait_for()
+    names = {c["name"] for c in page.context.cookies()}
+    assert not names & {"ejournal_session", "ejournal_remember"}

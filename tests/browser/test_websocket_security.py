@@ -41,7 +41,7 @@ from ejournal.state.admin import AdminUsersState
 from ejournal.state.diary import DiaryState
 from ejournal.state.journal import JournalState
 from tests.browser import conftest
-from tests.browser.conftest import ARTIFACTS, LiveServer
+from tests.browser.conftest import ARTIFACTS, LiveServer, on_path
 from tests.browser.ws_client import (
     EventSocket,
     FrontendContract,
@@ -142,7 +142,7 @@ def _session_cookies(
         page.locator('input[name="login"]').fill(login)
         page.locator('input[name="password"]').fill(PASSWORD)
         page.locator('input[name="password"]').press("Enter")
-        page.wait_for_url(f"**{home}")
+        page.wait_for_url(on_path(home))
         page.get_by_role("button", name="Выйти").wait_for()
         cookies = {c["name"]: c["value"] for c in context.cookies()}
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,10 +17,12 @@ from typing import Any, TypeVar
 
 import pytest
 import reflex as rx
+from reflex.istate.data import HeaderData
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 import ejournal.ejournal  # noqa: F401 - registers every State and page
+from ejournal import web
 from ejournal.domain import auth, db, migrate
 from ejournal.domain.models import Role
 from ejournal.state import base
@@ -46,12 +49,19 @@ class StateWorld:
     def state(self, cls: type[T], token: str = "") -> T:
         """A fresh client's instance of `cls` whose browser holds `token`."""
         root = rx.State(_reflex_internal_init=True)  # type: ignore[call-arg]
-        st = root.get_substate(cls.get_full_name().split("."))
-        st.session_token = token  # type: ignore[attr-defined]
-        return st  # type: ignore[return-value]
+        give_cookie(root, token)
+        return root.get_substate(cls.get_full_name().split("."))  # type: ignore[return-value]
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
+
+
+def give_cookie(root: rx.State, token: str, *, remember: bool = False) -> None:
+    """Make `root`'s tab look as if its websocket was opened with the session cookie."""
+    name = web.REMEMBER_COOKIE if remember else web.SESSION_COOKIE
+    cookie = f"{name}={token}" if token else ""
+    headers = HeaderData.from_router_data({"headers": {"cookie": cookie}})
+    root.router = dataclasses.replace(root.router, headers=headers)
 
 
 def _run(coro: Any) -> Any:

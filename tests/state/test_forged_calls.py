@@ -234,9 +234,7 @@ def test_switching_to_a_role_one_does_not_hold_is_refused(world: StateWorld):
     assert st._active_role == "parent"
 
 
-@pytest.mark.parametrize(
-    "var", ["_user_id", "_active_role", "session_token", "remembered_token", "user_name"]
-)
+@pytest.mark.parametrize("var", ["_user_id", "_active_role", "user_name"])
 def test_setvar_cannot_set_the_token_or_the_identity(world: StateWorld, var: str):
     """Reflex's built-in setvar finds no setter for our vars and sets nothing."""
     st = world.state(SessionState, world.token(Role.PARENT))

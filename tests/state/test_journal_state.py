@@ -50,7 +50,7 @@ from ejournal.state.journal import (
     TeacherHomeState,
     code_parts,
 )
-from tests.state.conftest import call
+from tests.state.conftest import call, give_cookie
 from tests.state.outcomes import redirect_target, toast_text
 
 PASSWORD = "Журнал-пароль-5"
@@ -87,9 +87,8 @@ class School:
         root = rx.State(_reflex_internal_init=True)  # type: ignore[call-arg]
         if url:
             root.router = dataclasses.replace(root.router, url=ReflexURL(f"http://test{url}"))
-        st = root.get_substate(cls.get_full_name().split("."))
-        st.session_token = self.token(who)
-        return st
+        give_cookie(root, self.token(who))
+        return root.get_substate(cls.get_full_name().split("."))
 
 
 @pytest.fixture(scope="session")
