@@ -1,5 +1,6 @@
 """The load test's client against a real production server (a few clients, no timing):
-it opens the diary the way the browser does, notices a refusal, and logs in."""
+it opens the diary the way the browser does, notices a refusal, logs in, and runs the
+many-writers phase (teachers typing marks while parents open weeks) small."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ejournal.bench.load import fixtures, scenarios
-from ejournal.bench.load.__main__ import percentile
+from ejournal.bench.load.__main__ import Figures, Options, percentile, writers_phase
 from ejournal.bench.load.client import FrontendContract
 from ejournal.bench.load.server import WEB_DIR, Server, production_server
 from ejournal.domain.db import make_engine
@@ -22,6 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("load")]
 
 PASSWORD = "Пароль-для-входа-1"
 PARENTS = 6
+TEACHERS = 3
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class LoadSetup:
     contract: FrontendContract
     families: list[fixtures.Family]
     logins: list[str]
+    db_url: str
+    teachers: list[fixtures.TeacherPage]
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +45,10 @@ def load_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoadSetup]:
     fixtures.seed_demo(engine, size="small")
     families = fixtures.open_remembered_sessions(engine, PARENTS)
     logins = fixtures.login_accounts(engine, 2, PASSWORD, rounds=4)
+    teachers = fixtures.teacher_pages(engine, TEACHERS, cells_each=6)
     engine.dispose()
     with production_server(db_url, extra_env={"EJOURNAL_BCRYPT_ROUNDS": "4"}) as server:
-        yield LoadSetup(server, FrontendContract.read(WEB_DIR), families, logins)
+        yield LoadSetup(server, FrontendContract.read(WEB_DIR), families, logins, db_url, teachers)
 
 
 def _run(coro: object) -> object:
@@ -115,6 +120,76 @@ def test_logins_succeed_and_a_wrong_password_fails(load_setup: LoadSetup) -> Non
     good, bad = _run(go())  # type: ignore[misc]
     assert (len(good.times_ms), dict(good.errors)) == (1, {})
     assert bad.times_ms == [] and sum(bad.errors.values()) == 1
+
+
+def test_teachers_write_while_parents_read_and_every_mark_is_stored(
+    load_setup: LoadSetup,
+) -> None:
+    """The many-writers phase, small: three teachers type six marks each into their own
+    journals while parents open earlier weeks. Every save comes back saved, none is an
+    error, and each mark reported saved is in the database with the reported version."""
+    s = load_setup
+    assert len(s.teachers) == TEACHERS, "the small school has fewer teachers with a lesson"
+    options = Options(parents=len(s.families), week_rate=5.0, mark_interval=0.3, write_s=10.0)
+    figures = Figures(options)
+
+    async def go() -> None:
+        tally = scenarios.Tally("week")
+        held = [
+            o
+            for o in [
+                await tally.time(scenarios.open_diary(s.server.url, s.contract, f))
+                for f in s.families[:3]
+            ]
+            if o is not None
+        ]
+        engine = make_engine(s.db_url)
+        tokens = fixtures.open_staff_sessions(engine, s.teachers)
+        engine.dispose()
+        try:
+            await writers_phase(s.server, s.contract, held, s.teachers, tokens, options, figures)
+        finally:
+            for o in held:
+                await o.socket.close()
+
+    _run(go())
+    writes = figures.tallies["writes"]
+    assert dict(figures.tallies["journal"].errors) == {}
+    assert dict(writes.errors) == {}
+    assert len(writes.times_ms) == sum(len(t.cells) for t in s.teachers) == TEACHERS * 6
+    assert figures.tallies["weeks_writes"].times_ms
+    assert dict(figures.tallies["weeks_writes"].errors) == {}
+    engine = make_engine(s.db_url)
+    stored = fixtures.check_stored(engine, s.teachers, figures.saved)
+    engine.dispose()
+    assert (stored.checked, stored.lost) == (TEACHERS * 6, [])
+
+
+def test_a_stale_version_is_counted_as_a_conflict(load_setup: LoadSetup) -> None:
+    """A save sent with an older version than the cell's is a conflict: an error, not a save."""
+    s = load_setup
+    teacher = s.teachers[0]
+    student_id, lesson_id = teacher.cells[-1]
+
+    async def go() -> scenarios.Tally:
+        tally = scenarios.Tally("write")
+        engine = make_engine(s.db_url)
+        (token,) = fixtures.open_staff_sessions(engine, [teacher])
+        engine.dispose()
+        _, opened = await scenarios.open_journal(s.server.url, s.contract, teacher, token)
+        try:
+            await tally.time(scenarios.save_mark(opened, student_id, lesson_id))
+            i, j = opened.rows[student_id], opened.cols[lesson_id]
+            text, version, flags, title = scenarios.code_parts(opened.codes[i][j])
+            opened.codes[i][j] = "~".join((text, str(version - 1), flags, title))
+            await tally.time(scenarios.save_mark(opened, student_id, lesson_id))
+        finally:
+            await opened.socket.close()
+        return tally
+
+    tally = _run(go())
+    assert len(tally.times_ms) == 1  # type: ignore[attr-defined]
+    assert [r.split(":")[0] for r in tally.errors] == ["конфликт"]  # type: ignore[attr-defined]
 
 
 def test_server_memory_is_read_from_its_processes(load_setup: LoadSetup) -> None:

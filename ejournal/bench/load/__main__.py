@@ -12,8 +12,15 @@ production server on this machine (loopback only). Prints the figures; asserts n
 4. On the held connections parents open earlier weeks at a steady rate, first alone,
    then while a burst of logins runs; logins are counted per second against the bcrypt
    limit (cores ÷ hash time, the hash timed on this machine).
+5. Many writers: teachers (``--teachers``) open their own journal page on a lesson that takes
+   marks and type a mark into a new cell every ``--mark-interval`` seconds while the parents
+   keep opening earlier weeks. Each save is timed from the send to the update that shows the
+   cell saved (flag ``s``, a new version); a refusal, a conflict, a cell left unsaved
+   (``u``), an error message or toast and a timeout are errors. Afterwards every mark
+   reported saved is looked up in the database: a mark not stored is an error too.
 
-Every loop is bounded: the ramp, a fixed number of logins, steps that time out.
+Every loop is bounded: the ramp, a fixed number of logins, steps that time out, a fixed
+number of cells per teacher typed within ``--write-time`` seconds.
 """
 
 from __future__ import annotations
@@ -35,7 +42,8 @@ import psutil
 
 from ejournal.bench.load import fixtures, scenarios
 from ejournal.bench.load.client import FrontendContract
-from ejournal.bench.load.scenarios import OpenDiary, Tally
+from ejournal.bench.load.fixtures import SavedCell, TeacherPage
+from ejournal.bench.load.scenarios import OpenDiary, OpenJournal, Tally
 from ejournal.bench.load.server import WEB_DIR, Server, production_server
 from ejournal.config import get_settings
 from ejournal.domain.db import make_engine
@@ -56,6 +64,14 @@ class Options:
     db_url: str = ""
     redis_url: str = ""
     keep_db: bool = False
+    teachers: int = 8
+    mark_interval: float = 2.0  # seconds between two marks of one teacher
+    write_s: float = 30.0  # how long the teachers type
+
+    @property
+    def cells_each(self) -> int:
+        """Cells each teacher may type into: one per interval of the writing time."""
+        return max(1, int(self.write_s / self.mark_interval) + 1)
 
 
 @dataclass
@@ -79,6 +95,10 @@ class Figures:
     load_before: float = 0.0  # the machine's 1-minute load average (others share it)
     login_server_cpu_ms: float = 0.0  # server CPU per login (hydrate, bcrypt, session)
     others_cpu_share: float = 0.0  # share of all cores that other processes used meanwhile
+    teachers: list[TeacherPage] = field(default_factory=list)
+    saved: list[SavedCell] = field(default_factory=list)  # marks the server reported saved
+    stored: fixtures.StoredCheck | None = None  # those marks looked up in the database
+    write_spread_ms: float = 0.0  # how long the writing phase lasted
 
     @property
     def login_limit(self) -> float:
@@ -186,8 +206,78 @@ async def _login_burst(
     return len(done) / elapsed if elapsed > 0 else 0.0
 
 
+async def _teachers_type(
+    journals: list[OpenJournal], interval: float, done: asyncio.Event, tally: Tally
+) -> list[SavedCell]:
+    """Each teacher types a mark into the next of their cells every `interval` seconds (one
+    save at a time, as a teacher waits for the cell to confirm) until `done` or out of cells;
+    the teachers' starts are spread over one interval."""
+    saved: list[SavedCell] = []
+    start = time.monotonic()
+
+    async def one(k: int, opened: OpenJournal) -> None:
+        offset = k * interval / max(1, len(journals))
+        for n, (student_id, lesson_id) in enumerate(opened.teacher.cells):
+            wait = start + offset + n * interval - time.monotonic()
+            if wait > 0:
+                try:
+                    await asyncio.wait_for(done.wait(), wait)
+                except TimeoutError:
+                    pass
+            if done.is_set() or opened.socket.closed:
+                return
+            cell = await tally.time(scenarios.save_mark(opened, student_id, lesson_id))
+            if cell is not None:
+                saved.append(cell)
+
+    await asyncio.gather(*(one(k, j) for k, j in enumerate(journals)))
+    return saved
+
+
+async def writers_phase(
+    server: Server,
+    contract: FrontendContract,
+    held: list[OpenDiary],
+    teachers: list[TeacherPage],
+    tokens: list[str],
+    options: Options,
+    figures: Figures,
+) -> None:
+    """Teachers type marks on their open journal pages while the parents on `held` open
+    earlier weeks at ``options.week_rate``; fills the ``journal``, ``writes`` and
+    ``weeks_writes`` tallies and ``figures.saved`` (the database check is the caller's)."""
+    opening = Tally("Открытие журнала учителем")
+    journals = [
+        j
+        for j in await asyncio.gather(
+            *(
+                opening.time(scenarios.open_journal(server.url, contract, t, token))
+                for t, token in zip(teachers, tokens, strict=True)
+            )
+        )
+        if j is not None
+    ]
+    figures.tallies["journal"] = opening
+    writes = Tally("Отметка учителя (Enter → «сохранено»)")
+    during = Tally("Другая неделя, во время записи отметок")
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.call_later(options.write_s, done.set)
+    started = time.monotonic()
+    weeks_task = asyncio.create_task(_weeks(held, options.week_rate, done, during))
+    try:
+        figures.saved = await _teachers_type(journals, options.mark_interval, done, writes)
+    finally:
+        done.set()
+        await weeks_task
+        await asyncio.gather(*(j.socket.close() for j in journals))
+    figures.write_spread_ms = (time.monotonic() - started) * 1000
+    figures.tallies["writes"] = writes
+    figures.tallies["weeks_writes"] = during
+
+
 async def _run(server: Server, options: Options, figures: Figures, data: Any) -> None:
-    families, logins = data
+    families, logins, db_url = data
     contract = FrontendContract.read(WEB_DIR)
     stop = asyncio.Event()
     sampler = asyncio.create_task(_sample_rss(server, figures, stop))
@@ -235,6 +325,15 @@ async def _run(server: Server, options: Options, figures: Figures, data: Any) ->
     figures.tallies["weeks_busy"] = during
     figures.tallies["login_busy"] = login_busy
 
+    if figures.teachers:
+        print(
+            f"  учителя пишут: {len(figures.teachers)} журналов, отметка раз в "
+            f"{options.mark_interval:g} с, {options.write_s:.0f} с, родители листают недели…",
+            flush=True,
+        )
+        tokens = await asyncio.to_thread(_open_staff_sessions, db_url, figures.teachers)
+        await writers_phase(server, contract, held, figures.teachers, tokens, options, figures)
+
     figures.rss_end_mb, figures.rss_each_mb = server.rss_mb()
     figures.workers = len(figures.rss_each_mb)
     figures.client_cpu_s = _client_cpu() - cpu0
@@ -245,6 +344,14 @@ async def _run(server: Server, options: Options, figures: Figures, data: Any) ->
     await asyncio.gather(*(h.socket.close() for h in held))
     stop.set()
     await sampler
+
+
+def _open_staff_sessions(db_url: str, teachers: list[TeacherPage]) -> list[str]:
+    engine = make_engine(db_url)
+    try:
+        return fixtures.open_staff_sessions(engine, teachers)
+    finally:
+        engine.dispose()
 
 
 def run(options: Options) -> Figures:
@@ -265,11 +372,13 @@ def run(options: Options) -> Figures:
         logins = fixtures.login_accounts(
             engine, options.logins, LOGIN_PASSWORD, settings.bcrypt_rounds
         )
+        figures.teachers = fixtures.teacher_pages(engine, options.teachers, options.cells_each)
         engine.dispose()
         figures.hash_ms = measure_hash_ms(settings.bcrypt_rounds)
         print(
             f"  {len(families)} родителей с запомненным сеансом, {len(logins)} входов; "
-            f"bcrypt {settings.bcrypt_rounds}: {figures.hash_ms:.0f} мс на ядро",
+            f"bcrypt {settings.bcrypt_rounds}: {figures.hash_ms:.0f} мс на ядро; "
+            f"учителей с журналом {len(figures.teachers)} из {options.teachers}",
             flush=True,
         )
         started = time.monotonic()
@@ -280,8 +389,15 @@ def run(options: Options) -> Figures:
                 f"(Redis: {'да' if options.redis_url else 'нет'})",
                 flush=True,
             )
-            asyncio.run(_run(server, options, figures, (families, logins)))
+            asyncio.run(_run(server, options, figures, (families, logins, db_url)))
         engine = make_engine(db_url)
+        if figures.teachers:
+            figures.stored = fixtures.check_stored(engine, figures.teachers, figures.saved)
+            lost = figures.stored.lost
+            if lost:
+                figures.tallies["writes"].errors["нет в базе после «сохранено»"] += len(lost)
+                for line in lost[:5]:
+                    print(f"  НЕ В БАЗЕ: {line}", flush=True)
         fixtures.end_load_sessions(engine)
         engine.dispose()
     finally:
@@ -312,6 +428,7 @@ def table(figures: Figures) -> str:
         p95 = percentile(peak.times_ms, 0.95)
         verdict = "да" if p95 <= P95_TARGET_MS and not peak.errors else "нет"
         lines.append(f"Цель p95 ≤ {P95_TARGET_MS:.0f} мс без ошибок при открытии недели: {verdict}")
+    lines += _writers_lines(figures)
     limit = figures.login_limit
     for key, label in (("alone", "одни входы"), ("busy", "входы вместе с неделями")):
         rate = figures.logins_per_s.get(key, 0.0)
@@ -337,6 +454,34 @@ def table(figures: Figures) -> str:
     return "\n".join(lines)
 
 
+def _writers_lines(figures: Figures) -> list[str]:
+    """The many-writers summary: saves, errors (must be 0), save times, the parents' p95."""
+    writes = figures.tallies.get("writes")
+    if writes is None:
+        return []
+    o = figures.options
+    t = writes.times_ms
+    errors = sum(writes.errors.values()) + sum(figures.tallies["journal"].errors.values())
+    stored = figures.stored
+    checked = (
+        f"в базе проверено {stored.checked}, не найдено {len(stored.lost)}"
+        if stored is not None
+        else "в базе не проверено"
+    )
+    rate = len(t) / (figures.write_spread_ms / 1000) if figures.write_spread_ms else 0.0
+    weeks = figures.tallies.get("weeks_writes")
+    alone = figures.tallies.get("weeks_alone")
+    p95_weeks = percentile(weeks.times_ms, 0.95) if weeks else 0.0
+    p95_alone = percentile(alone.times_ms, 0.95) if alone else 0.0
+    return [
+        f"Учителя пишут ({len(figures.teachers)} учителей, отметка раз в {o.mark_interval:g} с, "
+        f"{o.write_s:.0f} с): сохранено {len(t)} ({rate:.1f}/с), {checked}; "
+        f"ошибок {errors} (должно быть 0): {'да' if errors == 0 and t else 'НЕТ'}",
+        f"Сохранение отметки: p50 {percentile(t, 0.5):.0f} мс, p95 {percentile(t, 0.95):.0f} мс; "
+        f"недели родителей во время записи p95 {p95_weeks:.0f} мс (без записи {p95_alone:.0f} мс)",
+    ]
+
+
 def parse(argv: list[str]) -> Options:
     p = argparse.ArgumentParser(prog="python -m ejournal.bench.load", description=__doc__)
     p.add_argument("--parents", type=int, default=1000, help="parents who open the diary")
@@ -347,12 +492,30 @@ def parse(argv: list[str]) -> Options:
     p.add_argument("--redis", action="store_true", help=f"Redis at {REDIS_URL} (several workers)")
     p.add_argument("--db-url", default=os.environ.get("EJOURNAL_LOAD_DB_URL", ""))
     p.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite file")
+    p.add_argument("--teachers", type=int, default=8, help="teachers typing marks (0: none)")
+    p.add_argument(
+        "--mark-interval", type=float, default=2.0, help="seconds between one teacher's marks"
+    )
+    p.add_argument("--write-time", type=float, default=30.0, help="seconds the teachers type")
     a = p.parse_args(argv)
     db_url = a.db_url or (PG_URL if a.pg else "")
     redis_url = os.environ.get("REFLEX_REDIS_URL", "") or (REDIS_URL if a.redis else "")
     if redis_url and not db_url:
         p.error("several workers need PostgreSQL: add --pg or EJOURNAL_LOAD_DB_URL")
-    return Options(a.parents, a.ramp, a.logins, a.week_rate, db_url, redis_url, a.keep_db)
+    if a.mark_interval <= 0 or a.write_time <= 0 or a.teachers < 0:
+        p.error("--teachers ≥ 0, --mark-interval > 0 and --write-time > 0")
+    return Options(
+        a.parents,
+        a.ramp,
+        a.logins,
+        a.week_rate,
+        db_url,
+        redis_url,
+        a.keep_db,
+        a.teachers,
+        a.mark_interval,
+        a.write_time,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

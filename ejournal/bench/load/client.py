@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
@@ -129,7 +129,8 @@ class ReflexSocket:
     async def connect(
         self, pathname: str, cookies: dict[str, str], *, timeout: float | None = None
     ) -> None:
-        """Open the socket as a browser opening `pathname` with `cookies` does.
+        """Open the socket as a browser opening `pathname` (query string included) with
+        `cookies` does.
 
         Raises ``Refused`` when the handshake is rejected (e.g. a foreign Origin), and
         ``TimeoutError`` when it is not answered within `timeout` seconds (if given).
@@ -280,8 +281,14 @@ class ReflexSocket:
             self.updates.put_nowait(None)
 
 
-def router_data(pathname: str) -> dict[str, str]:
-    return {"pathname": pathname, "asPath": pathname}
+def router_data(path: str) -> dict[str, Any]:
+    """The router data a page at `path` (query string included) sends with each event, as
+    ``utils/state.js`` builds it: the path, the path with the query, the query parsed."""
+    pathname, _, query = path.partition("?")
+    data: dict[str, Any] = {"pathname": pathname, "asPath": path}
+    if query:
+        data["query"] = dict(parse_qsl(query))
+    return data
 
 
 # --------------------------------------------------------------------------- reading updates
