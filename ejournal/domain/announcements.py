@@ -18,15 +18,13 @@ from ejournal.domain import audit, permissions
 from ejournal.domain.db import read_only
 from ejournal.domain.diary import (
     ChildContext,
-    class_name,
-    full_name,
     load_child,
-    require_some,
-    school_today,
 )
 from ejournal.domain.errors import NotFound, ValidationError
 from ejournal.domain.models import Announcement, Audience, ClassGroup, Role, School, Staff
-from ejournal.domain.permissions import Actor, Permission, Scope, Target
+from ejournal.domain.naming import full_name, group_name
+from ejournal.domain.permissions import Actor, Permission, Scope, Target, require_some
+from ejournal.domain.school_time import school_today
 from ejournal.domain.text_rules import TextField, clean_text
 
 AUDIENCE_TITLES = {
@@ -219,7 +217,7 @@ def manageable_announcements(
     result = []
     for a, author, group in session.exec(query).all():
         view = _view(a, author)
-        text = view.audience_title + ("" if group is None else f" {class_name(group)}")
+        text = view.audience_title + ("" if group is None else f" {group_name(group)}")
         result.append(ManagedAnnouncement(view, text, a.starts_on <= day))
     return result
 

@@ -34,6 +34,7 @@ from ejournal.domain.models import (
     User,
     WorkType,
 )
+from ejournal.domain.naming import class_name, full_name
 from ejournal.domain.permissions import ROLE_TITLES
 
 #: Russian labels of the recorded fields; a field not listed is shown under its own key.
@@ -192,14 +193,6 @@ def _load(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"": value}
 
 
-def _full(last: str, first: str, middle: str = "") -> str:
-    return " ".join(p for p in (last, first, middle) if p)
-
-
-def _class_name(grade: int, letter: str) -> str:
-    return f"{grade} «{letter}»"
-
-
 def _day(value: Any) -> str:
     try:
         return dt.date.fromisoformat(str(value)[:10]).strftime("%d.%m.%Y")
@@ -224,7 +217,7 @@ def user_names(session: Session, user_ids: set[int]) -> dict[int, tuple[str, str
         ).all()
         for user_id, last, first, middle in rows:
             if user_id in found:
-                found[user_id] = (found[user_id][0], _full(last, first, middle))
+                found[user_id] = (found[user_id][0], full_name(last, first, middle))
     return found
 
 
@@ -232,13 +225,13 @@ def _resolve(session: Session, ids: _Ids) -> _Names:
     names = _Names()
     if ids.students:
         for s in session.exec(select(Student).where(col(Student.id).in_(ids.students))):
-            names.students[s.id or 0] = _full(s.last_name, s.first_name)
+            names.students[s.id or 0] = full_name(s.last_name, s.first_name)
     if ids.staff:
         for st in session.exec(select(Staff).where(col(Staff.id).in_(ids.staff))):
-            names.staff[st.id or 0] = _full(st.last_name, st.first_name, st.middle_name)
+            names.staff[st.id or 0] = full_name(st.last_name, st.first_name, st.middle_name)
     if ids.parents:
         for p in session.exec(select(Parent).where(col(Parent.id).in_(ids.parents))):
-            names.parents[p.id or 0] = _full(p.last_name, p.first_name, p.middle_name)
+            names.parents[p.id or 0] = full_name(p.last_name, p.first_name, p.middle_name)
     for user_id, (login, name) in user_names(session, ids.users).items():
         names.users[user_id] = f"{name} ({login})" if name != login else login
     if ids.work_types:
@@ -272,7 +265,7 @@ def _resolve(session: Session, ids: _Ids) -> _Names:
             group_names = {g.id or 0: g.name for g in session.exec(stmt_g)}
     if ids.classes:
         for c in session.exec(select(ClassGroup).where(col(ClassGroup.id).in_(ids.classes))):
-            names.classes[c.id or 0] = _class_name(c.grade, c.letter)
+            names.classes[c.id or 0] = class_name(c.grade, c.letter)
     if ids.subjects:
         for sb in session.exec(select(Subject).where(col(Subject.id).in_(ids.subjects))):
             names.subjects[sb.id or 0] = sb.name

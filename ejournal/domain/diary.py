@@ -14,7 +14,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -22,7 +21,7 @@ from sqlmodel import Session, col, select
 from ejournal.domain import permissions
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
-from ejournal.domain.grading import suggested_period_mark, weighted_average
+from ejournal.domain.grading import Thresholds, weighted_average
 from ejournal.domain.models import (
     ClassGroup,
     DiaryRemark,
@@ -46,7 +45,9 @@ from ejournal.domain.models import (
     WeekAcknowledgement,
     WorkType,
 )
-from ejournal.domain.permissions import Actor, Permission, Target
+from ejournal.domain.naming import full_name, group_name, short_name
+from ejournal.domain.permissions import Actor, Permission, Target, require_some
+from ejournal.domain.school_time import local_date, local_day_bounds, school_today
 
 #: Fewest students with an average before the class spread is shown: with fewer, a
 #: bucket count could give away a classmate's result.
@@ -66,50 +67,9 @@ PERIOD_IN_THIS = {
 # --------------------------------------------------------------------------- names and dates
 
 
-def full_name(last: str, first: str, middle: str = "") -> str:
-    return " ".join(p for p in (last, first, middle) if p)
-
-
-def short_name(last: str, first: str, middle: str = "") -> str:
-    """«Иванова М. П.» — how a teacher's name is shown in the diary."""
-    initials = " ".join(f"{p[0]}." for p in (first, middle) if p)
-    return f"{last} {initials}".strip()
-
-
-def class_name(group: ClassGroup) -> str:
-    return f"{group.grade} «{group.letter}»"
-
-
 def week_monday(day: dt.date) -> dt.date:
     """The Monday of the week that holds `day`."""
     return day - dt.timedelta(days=day.weekday())
-
-
-def school_today(school: School, now: dt.datetime | dt.date | None = None) -> dt.date:
-    """Today's date in the school's time zone (or the date part of `now`)."""
-    if isinstance(now, dt.datetime):
-        if now.tzinfo is None:
-            return now.date()
-        return now.astimezone(ZoneInfo(school.timezone)).date()
-    if isinstance(now, dt.date):
-        return now
-    return dt.datetime.now(ZoneInfo(school.timezone)).date()
-
-
-def local_day_bounds(
-    school: School, first: dt.date, last: dt.date
-) -> tuple[dt.datetime, dt.datetime]:
-    """UTC instants [start of `first`, start of the day after `last`) in the school's zone."""
-    zone = ZoneInfo(school.timezone)
-    start = dt.datetime.combine(first, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
-    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=zone)
-    return start, end.astimezone(dt.UTC)
-
-
-def local_date(school: School, at: dt.datetime) -> dt.date:
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(ZoneInfo(school.timezone)).date()
 
 
 # --------------------------------------------------------------------------- the child
@@ -152,7 +112,7 @@ def child_ref(student: Student, group: ClassGroup | None) -> ChildRef:
         full_name=full_name(student.last_name, student.first_name, student.middle_name),
         first_name=student.first_name,
         class_id=None if group is None else group.id,
-        class_name="" if group is None else class_name(group),
+        class_name="" if group is None else group_name(group),
         grade=None if group is None else group.grade,
     )
 
@@ -245,17 +205,6 @@ def child_period(session: Session, ctx: ChildContext, period_id: int) -> Period:
     return period
 
 
-def require_some(actor: Actor | None, permission: Permission) -> Actor:
-    """For lists filtered to the actor's own objects: the actor holds `permission` on some."""
-    if actor is None:
-        raise PermissionDenied("Войдите в систему.")
-    if actor.must_change_password:
-        raise PermissionDenied("Сначала смените одноразовый пароль.")
-    if not actor.can(permission):
-        raise PermissionDenied()
-    return actor
-
-
 @read_only
 def children_of(session: Session, *, actor: Actor | None) -> list[ChildRef]:
     """The children whose diary `actor` opens: a parent's linked children, a student's self."""
@@ -335,7 +284,8 @@ def spread_buckets(
     """Anonymous counts of class averages in the ranges the school's thresholds define."""
     if len(averages) < SPREAD_MIN_STUDENTS:
         return None
-    r3, r4, r5 = school.round_to_3, school.round_to_4, school.round_to_5
+    t = Thresholds.of(school)
+    r3, r4, r5 = t.round_to_3, t.round_to_4, t.round_to_5
     ranges = [
         (f"< {_fmt(r3)}", 2, None, r3),
         (f"{_fmt(r3)}–{_fmt(r4)}", 3, r3, r4),
@@ -439,11 +389,7 @@ def subject_marks(
                 comment=mark.comment,
             )
         )
-    thresholds = {
-        "round_to_5": ctx.school.round_to_5,
-        "round_to_4": ctx.school.round_to_4,
-        "round_to_3": ctx.school.round_to_3,
-    }
+    thresholds = Thresholds.of(ctx.school)
     result: list[SubjectSummary] = []
     for subject in subjects:
         assert subject.id is not None
@@ -460,7 +406,7 @@ def subject_marks(
                 subject_name=subject.name,
                 marks=marks,
                 average=average,
-                suggested_mark=suggested_period_mark(average, **thresholds),
+                suggested_mark=thresholds.mark(average),
                 spread=spread_buckets(class_averages, average, ctx.school),
                 trend=trend_points([(m.date, m.value, m.weight) for m in marks]),
             )

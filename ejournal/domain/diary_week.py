@@ -26,8 +26,6 @@ from ejournal.domain.diary import (
     holidays_for,
     load_child,
     remark_entries,
-    school_today,
-    short_name,
     week_monday,
 )
 from ejournal.domain.models import (
@@ -42,7 +40,9 @@ from ejournal.domain.models import (
     WeekAcknowledgement,
     WorkType,
 )
+from ejournal.domain.naming import short_name
 from ejournal.domain.permissions import Actor
+from ejournal.domain.school_time import school_today
 
 ATTENDANCE_LABELS = {
     AttendanceStatus.ABSENT: "н",

@@ -25,12 +25,12 @@ from ejournal.domain.diary import (
     load_child,
     period_marks_for,
     published_on,
-    school_today,
     subject_marks,
 )
 from ejournal.domain.diary_week import safe_links
 from ejournal.domain.models import Attendance, AttendanceStatus, Lesson, Subject
 from ejournal.domain.permissions import Actor
+from ejournal.domain.school_time import school_today
 from ejournal.domain.slips import register_fonts
 
 

@@ -26,10 +26,9 @@ from ejournal.domain.diary import (
     holiday_name,
     holidays_for,
     load_child,
-    school_today,
 )
 from ejournal.domain.errors import NotFound, ValidationError
-from ejournal.domain.grading import suggested_period_mark, weighted_average
+from ejournal.domain.grading import Thresholds, weighted_average
 from ejournal.domain.models import (
     Holiday,
     Lesson,
@@ -41,26 +40,12 @@ from ejournal.domain.models import (
     WorkType,
 )
 from ejournal.domain.permissions import Actor
+from ejournal.domain.school_time import school_today
 
 #: Above this many compositions the plan keeps the greedy (heaviest-first) choice.
 MAX_COMPOSITIONS = 20_000
 
 DEFAULT_OPTION_NAME = "ответ на уроке"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    round_to_5: Decimal
-    round_to_4: Decimal
-    round_to_3: Decimal
-
-    def mark(self, avg: Decimal | None) -> int | None:
-        return suggested_period_mark(
-            avg, round_to_5=self.round_to_5, round_to_4=self.round_to_4, round_to_3=self.round_to_3
-        )
-
-    def threshold(self, target: int) -> Decimal:
-        return {5: self.round_to_5, 4: self.round_to_4, 3: self.round_to_3}.get(target, Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -296,7 +281,7 @@ def what_do_i_need(
     school = ctx.school
     today = school_today(school, today)
     ids = [a.id for a in assignments if a.id is not None]
-    thresholds = Thresholds(school.round_to_5, school.round_to_4, school.round_to_3)
+    thresholds = Thresholds.of(school)
 
     current = [
         (m.value, m.weight)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from ejournal.domain.errors import ValidationError
 
@@ -34,6 +35,32 @@ def weighted_average(marks: Iterable[tuple[int, Decimal]]) -> Decimal | None:
     if weights == 0:
         return None
     return (total / weights).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The school's rounding of a weighted average into a period mark (its settings)."""
+
+    round_to_5: Decimal
+    round_to_4: Decimal
+    round_to_3: Decimal
+
+    @classmethod
+    def of(cls, school: Any) -> Thresholds:
+        """The thresholds a school has set (`School.round_to_5/4/3`)."""
+        return cls(
+            Decimal(school.round_to_5), Decimal(school.round_to_4), Decimal(school.round_to_3)
+        )
+
+    def mark(self, avg: Decimal | None) -> int | None:
+        """The period mark `avg` points to (see `suggested_period_mark`)."""
+        return suggested_period_mark(
+            avg, round_to_5=self.round_to_5, round_to_4=self.round_to_4, round_to_3=self.round_to_3
+        )
+
+    def threshold(self, target: int) -> Decimal:
+        """The lowest average that gives `target` (0 for a 2)."""
+        return {5: self.round_to_5, 4: self.round_to_4, 3: self.round_to_3}.get(target, Decimal(0))
 
 
 def suggested_period_mark(

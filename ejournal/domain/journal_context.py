@@ -11,7 +11,6 @@ from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
@@ -37,7 +36,6 @@ from ejournal.domain.models import (
     Subject,
     TeachingAssignment,
     WorkType,
-    utcnow,
 )
 
 TERM_KINDS = (PeriodKind.QUARTER.value, PeriodKind.HALF_YEAR.value)
@@ -45,28 +43,9 @@ DEFAULT_WORK_TYPE_CODE = "answer"
 DEFAULT_WORK_TYPE_NAME = "Ответ на уроке"
 
 
-def school_today(school: School, now: dt.datetime | None) -> dt.date:
-    """Today's date in the school's time zone."""
-    moment = now or utcnow()
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(ZoneInfo(school.timezone)).date()
-
-
 def needs_reason(school: School, lesson_date: dt.date, today: dt.date) -> bool:
     """Cells of a lesson older than the school's edit-lock days need a reason to change."""
     return school.edit_lock_days > 0 and (today - lesson_date).days > school.edit_lock_days
-
-
-def class_name(grade: int, letter: str) -> str:
-    return f"{grade} «{letter}»"
-
-
-def staff_name(staff: Staff | None) -> str:
-    if staff is None:
-        return ""
-    initials = "".join(f"{n[0]}." for n in (staff.first_name, staff.middle_name) if n)
-    return f"{staff.last_name} {initials}".strip()
 
 
 def no_marks_reason(grade: int, subject: Subject) -> str:

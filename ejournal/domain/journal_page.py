@@ -20,11 +20,14 @@ from sqlmodel import Session, col, select
 from ejournal.domain import permissions
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, PermissionDenied
-from ejournal.domain.grading import may_leave_unattested, suggested_period_mark, weighted_average
+from ejournal.domain.grading import (
+    Thresholds,
+    may_leave_unattested,
+    weighted_average,
+)
 from ejournal.domain.journal_context import (
     TERM_KINDS,
     AssignmentInfo,
-    class_name,
     current_year,
     enrolled_on,
     enrolment_intervals,
@@ -35,8 +38,6 @@ from ejournal.domain.journal_context import (
     needs_reason,
     no_marks_reason,
     period_of,
-    school_today,
-    staff_name,
     term_periods,
     work_type_label,
     year_period,
@@ -72,7 +73,9 @@ from ejournal.domain.models import (
     TimetableSlot,
     WorkType,
 )
-from ejournal.domain.permissions import Actor, Permission, Scope, Target
+from ejournal.domain.naming import class_name, person_short
+from ejournal.domain.permissions import Actor, Permission, Scope, Target, require_some
+from ejournal.domain.school_time import school_today
 
 ABSENT_STATUSES = (AttendanceStatus.ABSENT.value, AttendanceStatus.EXCUSED.value)
 
@@ -105,15 +108,6 @@ def require_page_read(
                 session, actor, Permission.JOURNAL_READ, Target(lesson_id=substituted)
             )
     return permissions.require(session, actor, Permission.JOURNAL_READ, target)
-
-
-def _require_some(actor: Actor | None, permission: Permission) -> Actor:
-    """For lists filtered by the actor's scope: the actor must hold the permission somewhere."""
-    if actor is None:
-        raise PermissionDenied("Войдите в систему.")
-    if not actor.can(permission):
-        raise PermissionDenied()
-    return actor
 
 
 def _page_period(session: Session, info: AssignmentInfo, period_id: int) -> Period:
@@ -158,7 +152,7 @@ def list_teacher_lessons(session: Session, *, actor: Actor, on: dt.date) -> list
     Slots on holidays or outside every period are left out; a slot whose lesson exists is
     shown once, as that lesson.
     """
-    actor = _require_some(actor, Permission.JOURNAL_READ)
+    actor = require_some(actor, Permission.JOURNAL_READ)
     if actor.staff_id is None:
         return []
     staff_id = actor.staff_id
@@ -269,7 +263,7 @@ def list_teacher_lessons(session: Session, *, actor: Actor, on: dt.date) -> list
 def list_pages(session: Session, *, actor: Actor, year_id: int | None = None) -> list[PageRef]:
     """Pages the actor may open: own assignments (and substituted ones); a class teacher's
     class; every page for the deputy and the director. One page per assignment × period."""
-    actor = _require_some(actor, Permission.JOURNAL_READ)
+    actor = require_some(actor, Permission.JOURNAL_READ)
     if year_id is None:
         year = current_year(session, actor.school_id)
         if year is None:
@@ -332,7 +326,7 @@ def list_pages(session: Session, *, actor: Actor, year_id: int | None = None) ->
                     class_name=class_name(group.grade, group.letter),
                     subgroup_name=subgroup.name if subgroup else "",
                     subject_name=subject.name,
-                    teacher_name=staff_name(teacher),
+                    teacher_name=person_short(teacher),
                     period_name=p.name,
                     starts_on=p.starts_on,
                     ends_on=p.ends_on,
@@ -516,11 +510,7 @@ def _build_page(
     ).all()
     pms: dict[tuple[int, int], PeriodMark] = {(p.student_id, p.period_id): p for p in pm_rows}
 
-    thresholds = {
-        "round_to_5": Decimal(school.round_to_5),
-        "round_to_4": Decimal(school.round_to_4),
-        "round_to_3": Decimal(school.round_to_3),
-    }
+    thresholds = Thresholds.of(school)
     rows: list[StudentRow] = []
     control_missing: dict[int, list[int]] = defaultdict(list)
     for number, s in enumerate(students, start=1):
@@ -561,14 +551,10 @@ def _build_page(
                 absences=absences,
                 absences_unexcused=unexcused,
                 average=avg,
-                suggested=suggested_period_mark(avg, **thresholds),
+                suggested=thresholds.mark(avg),
                 period_mark=_pm_item(pms.get((s.id, period.id or 0))),
                 year_mark=_pm_item(pms.get((s.id, year_p.id or 0))) if year_p else None,
-                year_suggested=(
-                    suggested_period_mark(weighted_average(term_values), **thresholds)
-                    if year_p
-                    else None
-                ),
+                year_suggested=(thresholds.mark(weighted_average(term_values)) if year_p else None),
                 may_be_unattested=may_leave_unattested(
                     lessons_total=held, missed_without_reason=unexcused, marks_count=len(marks)
                 ),
@@ -584,7 +570,7 @@ def _build_page(
         subgroup_name=info.subgroup.name if info.subgroup else "",
         subject_id=info.subject.id or 0,
         subject_name=info.subject.name,
-        teacher_name=staff_name(info.teacher),
+        teacher_name=person_short(info.teacher),
         grade=info.grade,
         marks_allowed=why_no_marks == "",
         no_marks_reason=why_no_marks,

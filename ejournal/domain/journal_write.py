@@ -27,9 +27,9 @@ from ejournal.domain.errors import (
 )
 from ejournal.domain.grading import (
     CellValue,
+    Thresholds,
     may_leave_unattested,
     parse_cell,
-    suggested_period_mark,
     weighted_average,
 )
 from ejournal.domain.journal_context import (
@@ -46,7 +46,6 @@ from ejournal.domain.journal_context import (
     needs_reason,
     no_marks_reason,
     period_of,
-    school_today,
     term_periods,
     write_transaction,
     year_period,
@@ -86,6 +85,7 @@ from ejournal.domain.models import (
     utcnow,
 )
 from ejournal.domain.permissions import Actor, Permission, Target
+from ejournal.domain.school_time import school_today
 from ejournal.domain.text_rules import TextField, clean_text
 
 MSG_CANCELLED = "Урок отменён: в его клетки ничего не записывается."
@@ -402,13 +402,7 @@ def _student_figures(
     marks = [(m.value, m.weight) for c in own for m in c.marks]
     absences = sum(1 for c in own if c.attendance and c.attendance.status in ABSENT_STATUSES)
     avg = weighted_average(marks)
-    school = li.info.school
-    suggested = suggested_period_mark(
-        avg,
-        round_to_5=Decimal(school.round_to_5),
-        round_to_4=Decimal(school.round_to_4),
-        round_to_3=Decimal(school.round_to_3),
-    )
+    suggested = Thresholds.of(li.info.school).mark(avg)
     return len(marks), absences, avg, suggested
 
 
@@ -809,13 +803,7 @@ def _term_standing(
         for c in cells.values()
         if c.attendance is not None and c.attendance.status == AttendanceStatus.ABSENT.value
     )
-    school = info.school
-    suggested = suggested_period_mark(
-        weighted_average(marks),
-        round_to_5=Decimal(school.round_to_5),
-        round_to_4=Decimal(school.round_to_4),
-        round_to_3=Decimal(school.round_to_3),
-    )
+    suggested = Thresholds.of(info.school).mark(weighted_average(marks))
     return suggested, may_leave_unattested(
         lessons_total=held, missed_without_reason=unexcused, marks_count=len(marks)
     )
@@ -892,12 +880,8 @@ def set_period_mark(
                     col(PeriodMark.period_id).in_([p.id for p in terms]),
                 )
             ).all()
-            school = info.school
-            suggested = suggested_period_mark(
-                weighted_average((m.value, Decimal(1)) for m in term_marks if m.value is not None),
-                round_to_5=Decimal(school.round_to_5),
-                round_to_4=Decimal(school.round_to_4),
-                round_to_3=Decimal(school.round_to_3),
+            suggested = Thresholds.of(info.school).mark(
+                weighted_average((m.value, Decimal(1)) for m in term_marks if m.value is not None)
             )
             may_unattest = any(m.not_attested for m in term_marks)
         else:

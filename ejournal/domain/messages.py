@@ -21,11 +21,7 @@ from ejournal.domain.db import read_only
 from ejournal.domain.diary import (
     ChildContext,
     child_assignments,
-    class_name,
-    full_name,
     load_child,
-    require_some,
-    short_name,
 )
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
 from ejournal.domain.models import (
@@ -45,7 +41,8 @@ from ejournal.domain.models import (
     ThreadParticipant,
     utcnow,
 )
-from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target
+from ejournal.domain.naming import full_name, group_name, short_name
+from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target, require_some
 from ejournal.domain.text_rules import TextField, clean_text
 
 PREVIEW_CHARS = 120
@@ -292,7 +289,7 @@ def message_classes(session: Session, *, actor: Actor | None) -> list[Choice]:
     if not _is_administration(actor):
         taught = {a.class_id for a in _my_assignments(session, actor)}
         groups = [g for g in groups if g.id in taught or _leads(actor, g)]
-    return [Choice(g.id or 0, class_name(g)) for g in groups]
+    return [Choice(g.id or 0, group_name(g)) for g in groups]
 
 
 @read_only

@@ -302,6 +302,18 @@ def allowed(
     return any(_in_scope(session, actor, scope, target) for scope in scopes)
 
 
+def require_some(actor: Actor | None, permission: Permission) -> Actor:
+    """For lists filtered to the actor's own objects: the actor holds `permission` on some
+    (the list's query then keeps only those). Refused like `require` otherwise."""
+    if actor is None:
+        raise PermissionDenied("Войдите в систему.")
+    if actor.must_change_password and permission is not Permission.OWN_ACCOUNT:
+        raise PermissionDenied("Сначала смените одноразовый пароль.")
+    if not actor.can(permission):
+        raise PermissionDenied()
+    return actor
+
+
 def require(
     session: Session, actor: Actor | None, permission: Permission, target: Target | None = None
 ) -> Actor:

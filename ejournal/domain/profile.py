@@ -11,13 +11,9 @@ from sqlmodel import Session, col, select
 
 from ejournal.domain.db import read_only
 from ejournal.domain.models import AcademicYear, ClassGroup, Parent, School, Staff, Student, User
+from ejournal.domain.naming import person_short
 
 DEFAULT_SCHOOL_NAME = "Электронный журнал"
-
-
-def _short_name(last: str, first: str, middle: str) -> str:
-    initials = "".join(f"{part[0]}." for part in (first, middle) if part)
-    return f"{last} {initials}".strip()
 
 
 def display_name(session: Session, user_id: int) -> str:
@@ -29,7 +25,7 @@ def display_name(session: Session, user_id: int) -> str:
     ]
     for person in people:
         if person is not None:
-            return _short_name(person.last_name, person.first_name, person.middle_name)
+            return person_short(person)
     user = session.get(User, user_id)
     return user.login if user is not None else ""
 

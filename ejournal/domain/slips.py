@@ -36,10 +36,10 @@ from ejournal.domain.models import (
     Student,
     User,
 )
+from ejournal.domain.naming import full_name, group_name
 from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target, require
 from ejournal.domain.users import (
     IssuedCredentials,
-    full_name,
     open_account_unchecked,
     person_of,
     require_credentials_for,
@@ -85,10 +85,6 @@ def register_fonts() -> tuple[str, str]:
 def default_login_url() -> str:
     origins = get_settings().cors_allowed_origins
     return (origins[0] if origins else "http://localhost:3000").rstrip("/") + LOGIN_PATH
-
-
-def class_label(group: ClassGroup) -> str:
-    return f"{group.grade} «{group.letter}»"
 
 
 def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> float:
@@ -164,7 +160,7 @@ def _staff_role_line(session: Session, user_id: int) -> str:
         title = ROLE_TITLES[Role(grant.role)]
         if grant.class_id is not None:
             group = session.get(ClassGroup, grant.class_id)
-            title += f" {class_label(group)}" if group is not None else ""
+            title += f" {group_name(group)}" if group is not None else ""
         parts.append(title)
     return ", ".join(parts)
 
@@ -262,7 +258,7 @@ def class_slips_pdf(
     group = session.get(ClassGroup, class_id)
     if group is None:
         raise NotFound("Класс не найден.")
-    label = class_label(group)
+    label = group_name(group)
     students = session.exec(
         select(Student)
         .where(Student.class_id == class_id, col(Student.is_active).is_(True))

@@ -33,6 +33,7 @@ from ejournal.domain.models import (
     User,
     utcnow,
 )
+from ejournal.domain.naming import full_name
 from ejournal.domain.passwords import hash_password, one_time_password
 from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target, allowed, require
 from ejournal.domain.text_rules import TextField, clean_text
@@ -103,10 +104,6 @@ def free_login(session: Session, base: str) -> str:
     while f"{base}{n}" in taken:
         n += 1
     return f"{base}{n}"
-
-
-def full_name(last_name: str, first_name: str, middle_name: str = "") -> str:
-    return " ".join(p for p in (last_name, first_name, middle_name) if p)
 
 
 def _fold(text: str) -> str:

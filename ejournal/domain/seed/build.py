@@ -7,7 +7,9 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
+from ejournal.domain.grading import Thresholds
 from ejournal.domain.models import EnrolmentKind, Gender, LeaveKind, Role
 from ejournal.domain.passwords import one_time_password
 from ejournal.domain.seed.curriculum import HOURS, SUBJECT_BY_NAME, SUBJECTS, WORK_TYPES
@@ -703,7 +705,7 @@ class SchoolBuilder:
             class_grades=grades,
             subjects=marked,
             teacher_for=self.teacher_for,
-            thresholds=(Decimal("4.50"), Decimal("3.50"), Decimal("2.50")),
+            thresholds=Thresholds.of(SimpleNamespace(**self.rows["school"][0])),
             next_id=self.ids,
             rng=self.rng,
         )

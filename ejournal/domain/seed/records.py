@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ejournal.domain.grading import suggested_period_mark, weighted_average
+from ejournal.domain.grading import Thresholds, weighted_average
 from ejournal.domain.models import AttendanceStatus, LoginEventKind
 from ejournal.domain.seed.schoolyear import SchoolYear
 from ejournal.domain.seed.topics import homework
@@ -444,12 +444,11 @@ def period_marks(
     class_grades: dict[int, int],
     subjects: dict[str, int],  # marked subject → id
     teacher_for: dict[tuple[int, str], int],  # (student index, subject) → teacher user id
-    thresholds: tuple[Decimal, Decimal, Decimal],  # 5, 4, 3
+    thresholds: Thresholds,
     next_id: dict[str, int],
     rng: random.Random,
 ) -> None:
     """Period marks for every closed period, as the journal suggests them (a few justified departures)."""
-    to5, to4, to3 = thresholds
     for period_id, _kind, start, end, g1, g2 in periods:
         if end >= today:
             continue
@@ -461,12 +460,12 @@ def period_marks(
             if not inside:
                 continue
             avg = weighted_average(inside)
-            suggested = suggested_period_mark(avg, round_to_5=to5, round_to_4=to4, round_to_3=to3)
+            suggested = thresholds.mark(avg)
             if avg is None or suggested is None:
                 continue
             value = suggested
             justification = ""
-            near = min(abs(avg - t) for t in thresholds)
+            near = min(abs(avg - thresholds.threshold(m)) for m in (5, 4, 3))
             if near < Decimal("0.12") and value < 5 and rng.random() < 0.15:
                 value += 1
                 justification = "учтены результаты контрольных работ"
