@@ -18,6 +18,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from ejournal.config import get_settings
+from ejournal.domain.audit import AuditAction, AuditEntity
 from ejournal.domain.db import get_engine
 from ejournal.domain.errors import DomainError
 
@@ -261,8 +262,8 @@ def create_admin(
             audit.record(
                 session,
                 actor_id=None,
-                action="user.create",
-                entity="user",
+                action=AuditAction.USER_CREATE_CLI,
+                entity=AuditEntity.USER,
                 entity_id=user.id,
                 after={
                     "login": login,

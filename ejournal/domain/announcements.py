@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from ejournal.domain import audit, permissions
+from ejournal.domain.audit import AuditAction, AuditEntity
 from ejournal.domain.db import read_only
 from ejournal.domain.diary import (
     ChildContext,
@@ -113,8 +114,8 @@ def post_announcement(
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="announcement.post",
-        entity="announcement",
+        action=AuditAction.ANNOUNCEMENT_POST,
+        entity=AuditEntity.ANNOUNCEMENT,
         entity_id=row.id,
         after={
             "audience": aud.value,
@@ -248,8 +249,8 @@ def end_announcement(
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="announcement.end",
-        entity="announcement",
+        action=AuditAction.ANNOUNCEMENT_END,
+        entity=AuditEntity.ANNOUNCEMENT,
         entity_id=row.id,
         before=before,
         after={"ends_on": row.ends_on},

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
@@ -22,6 +23,105 @@ from sqlmodel import select as sm_select
 from ejournal.domain.models import AuditLog, utcnow
 
 GENESIS = "0" * 64
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+
+class AuditAction(StrEnum):
+    """What was done. The values are the codes stored in `audit_log.action` (rows keep the
+    code they were written with, so the hash chain stays valid: codes are never renamed)."""
+
+    USER_CREATE = "create"
+    USER_CREATE_CLI = "user.create"  # the first administrator, from the command line
+    USER_BLOCK = "block"
+    USER_UNBLOCK = "unblock"
+    PASSWORD_CHANGE = "password_change"
+    PASSWORD_RESET = "password_reset"
+    ROLE_GRANT = "role_grant"
+    ROLE_REVOKE = "role_revoke"
+    CLASS_UPDATE = "update"  # a class's class teacher set or removed
+    PARENT_LINK = "link"
+    PARENT_UNLINK = "unlink"
+    PARENT_LINK_OLD = "parent_link"  # written by early versions
+    PRINT_SLIPS = "print_slips"
+    LOGIN_FAILURES_CLEAR = "login_failures_clear"
+    SEED = "seed"
+    ANNOUNCEMENT_POST = "announcement.post"
+    ANNOUNCEMENT_END = "announcement.end"
+    REMARK_CREATE = "diary.remark.create"
+    CELL_SET = "journal.cell.set"
+    ATTENDANCE_EXCUSE = "journal.attendance.excuse"
+    LESSON_CREATE = "journal.lesson.create"
+    LESSON_UPDATE = "journal.lesson.update"
+    PERIOD_MARK_SET = "journal.period_mark.set"
+    PERIOD_MARK_CLEAR = "journal.period_mark.clear"
+
+
+class AuditEntity(StrEnum):
+    """What kind of record was changed (`audit_log.entity`)."""
+
+    USER = "user"
+    SCHOOL = "school"
+    CLASS_GROUP = "class_group"
+    PARENT_LINK = "parent_link"
+    LOGIN_ADDRESS = "login_address"
+    ANNOUNCEMENT = "announcement"
+    DIARY_REMARK = "diary_remark"
+    JOURNAL_CELL = "journal_cell"
+    LESSON = "lesson"
+    PERIOD_MARK = "period_mark"
+
+
+#: The Russian name of each action, as the audit viewer shows it.
+ACTION_TITLES: dict[AuditAction, str] = {
+    AuditAction.USER_CREATE: "Создание",
+    AuditAction.USER_CREATE_CLI: "Создание",
+    AuditAction.USER_BLOCK: "Блокировка",
+    AuditAction.USER_UNBLOCK: "Разблокировка",
+    AuditAction.PASSWORD_CHANGE: "Смена пароля",
+    AuditAction.PASSWORD_RESET: "Сброс пароля",
+    AuditAction.ROLE_GRANT: "Назначение роли",
+    AuditAction.ROLE_REVOKE: "Снятие роли",
+    AuditAction.CLASS_UPDATE: "Изменение",
+    AuditAction.PARENT_LINK: "Связь с ребёнком",
+    AuditAction.PARENT_UNLINK: "Связь с ребёнком снята",
+    AuditAction.PARENT_LINK_OLD: "Связь с ребёнком",
+    AuditAction.PRINT_SLIPS: "Печать бланков с паролями",
+    AuditAction.LOGIN_FAILURES_CLEAR: "Сброс неудачных входов",
+    AuditAction.SEED: "Заполнение демо-школы",
+    AuditAction.ANNOUNCEMENT_POST: "Объявление",
+    AuditAction.ANNOUNCEMENT_END: "Объявление снято",
+    AuditAction.REMARK_CREATE: "Замечание в дневник",
+    AuditAction.CELL_SET: "Отметка / посещаемость",
+    AuditAction.ATTENDANCE_EXCUSE: "Причина пропуска",
+    AuditAction.LESSON_CREATE: "Урок добавлен",
+    AuditAction.LESSON_UPDATE: "Урок изменён",
+    AuditAction.PERIOD_MARK_SET: "Итоговая отметка",
+    AuditAction.PERIOD_MARK_CLEAR: "Итоговая отметка снята",
+}
+
+#: The Russian name of each kind of record.
+ENTITY_TITLES: dict[AuditEntity, str] = {
+    AuditEntity.USER: "пользователь",
+    AuditEntity.SCHOOL: "школа",
+    AuditEntity.CLASS_GROUP: "класс",
+    AuditEntity.PARENT_LINK: "связь родителя",
+    AuditEntity.LOGIN_ADDRESS: "адрес входа",
+    AuditEntity.ANNOUNCEMENT: "объявление",
+    AuditEntity.DIARY_REMARK: "замечание",
+    AuditEntity.JOURNAL_CELL: "клетка журнала",
+    AuditEntity.LESSON: "урок",
+    AuditEntity.PERIOD_MARK: "итоговая отметка",
+}
+
+
+def action_title(code: str) -> str:
+    """The Russian name of a stored action code (the code itself when unknown)."""
+    try:
+        return ACTION_TITLES[AuditAction(code)]
+    except ValueError:
+        return code
 
 
 def _json_default(value: Any) -> Any:
@@ -117,8 +217,8 @@ def record(
     session: Session,
     *,
     actor_id: int | None,
-    action: str,
-    entity: str,
+    action: AuditAction,
+    entity: AuditEntity,
     entity_id: int | None,
     before: Any = None,
     after: Any = None,
@@ -148,8 +248,8 @@ def record(
 class Entry:
     """One row for `record_many`: what changed and why (the actor and time are shared)."""
 
-    action: str
-    entity: str
+    action: AuditAction
+    entity: AuditEntity
     entity_id: int | None
     before: Any = None
     after: Any = None

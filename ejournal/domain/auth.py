@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from ejournal.config import get_settings
 from ejournal.domain import audit, throttle
+from ejournal.domain.audit import AuditAction, AuditEntity
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
 from ejournal.domain.models import (
     LoginEvent,
@@ -568,8 +569,8 @@ def change_password(
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="password_change",
-        entity="user",
+        action=AuditAction.PASSWORD_CHANGE,
+        entity=AuditEntity.USER,
         entity_id=actor.user_id,
         before={"must_change_password": must_change},
         after={"must_change_password": False, "other_sessions_ended": ended},

@@ -18,6 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from ejournal.domain import permissions
+from ejournal.domain.audit import AuditEntity
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, PermissionDenied
 from ejournal.domain.grading import (
@@ -80,9 +81,6 @@ from ejournal.domain.school_time import school_today
 ABSENT_STATUSES = (AttendanceStatus.ABSENT.value, AttendanceStatus.EXCUSED.value)
 
 #: Audit entities whose rows can change an open page (see changes_since).
-CELL_ENTITY = "journal_cell"
-LESSON_ENTITY = "lesson"
-PERIOD_MARK_ENTITY = "period_mark"
 
 
 # --------------------------------------------------------------------------- permissions
@@ -640,7 +638,9 @@ def changes_since(
         .where(
             col(AuditLog.id) > since_audit_id,
             col(AuditLog.id) <= marker,
-            col(AuditLog.entity).in_([CELL_ENTITY, LESSON_ENTITY, PERIOD_MARK_ENTITY]),
+            col(AuditLog.entity).in_(
+                [AuditEntity.JOURNAL_CELL, AuditEntity.LESSON, AuditEntity.PERIOD_MARK]
+            ),
         )
         .order_by(col(AuditLog.id))
         .limit(1001)
@@ -662,15 +662,15 @@ def changes_since(
     reload = False
     for entity, entity_id, action, before, after in audit_rows:
         data: dict[str, Any] = json.loads(after or before or "{}")
-        if entity == CELL_ENTITY and entity_id in page_lessons:
+        if entity == AuditEntity.JOURNAL_CELL and entity_id in page_lessons:
             changed_cells.add((int(data["student_id"]), int(entity_id)))
             students.add(int(data["student_id"]))
-        elif entity == LESSON_ENTITY:
+        elif entity == AuditEntity.LESSON:
             if entity_id in page_lessons:
                 changed_lessons.add(int(entity_id))
                 if action.endswith("create"):
                     reload = True
-        elif entity == PERIOD_MARK_ENTITY and data.get("subject_id") == info.subject.id:
+        elif entity == AuditEntity.PERIOD_MARK and data.get("subject_id") == info.subject.id:
             students.add(int(data["student_id"]))
     if reload:
         return PageChanges(last_audit_id=marker, reload=True)

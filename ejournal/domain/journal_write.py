@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, col, select
 
 from ejournal.domain import audit, permissions
+from ejournal.domain.audit import AuditAction, AuditEntity
 from ejournal.domain.errors import (
     ConflictError,
     DomainError,
@@ -63,9 +64,6 @@ from ejournal.domain.journal_data import (
 )
 from ejournal.domain.journal_page import (
     ABSENT_STATUSES,
-    CELL_ENTITY,
-    LESSON_ENTITY,
-    PERIOD_MARK_ENTITY,
     lesson_column,
 )
 from ejournal.domain.models import (
@@ -269,8 +267,8 @@ def _apply(
         actor_id=actor.user_id,
         entries=[
             audit.Entry(
-                action="journal.cell.set",
-                entity=CELL_ENTITY,
+                action=AuditAction.CELL_SET,
+                entity=AuditEntity.JOURNAL_CELL,
                 entity_id=p.lesson.lesson.id,
                 before=_cell_json(p.current),
                 after=_new_cell_json(p.student_id, p.lesson.lesson.id or 0, p.value, p.current),
@@ -637,8 +635,8 @@ def set_lesson_details(
         audit.record(
             session,
             actor_id=actor.user_id,
-            action="journal.lesson.update",
-            entity=LESSON_ENTITY,
+            action=AuditAction.LESSON_UPDATE,
+            entity=AuditEntity.LESSON,
             entity_id=lesson_id,
             before=before,
             after=after,
@@ -729,8 +727,8 @@ def create_lesson(
         audit.record(
             session,
             actor_id=actor.user_id,
-            action="journal.lesson.create",
-            entity=LESSON_ENTITY,
+            action=AuditAction.LESSON_CREATE,
+            entity=AuditEntity.LESSON,
             entity_id=lesson.id,
             after={**_lesson_json(lesson), "extra": slot_now is None},
         )
@@ -918,8 +916,8 @@ def set_period_mark(
             row = audit.record(
                 session,
                 actor_id=actor.user_id,
-                action="journal.period_mark.clear",
-                entity=PERIOD_MARK_ENTITY,
+                action=AuditAction.PERIOD_MARK_CLEAR,
+                entity=AuditEntity.PERIOD_MARK,
                 entity_id=pm.id if pm else None,
                 before=before,
                 after=after,
@@ -943,8 +941,8 @@ def set_period_mark(
         row = audit.record(
             session,
             actor_id=actor.user_id,
-            action="journal.period_mark.set",
-            entity=PERIOD_MARK_ENTITY,
+            action=AuditAction.PERIOD_MARK_SET,
+            entity=AuditEntity.PERIOD_MARK,
             entity_id=pm.id,
             before=before,
             after=_pm_json(pm, student_id, subject_id, period_id),
@@ -1006,8 +1004,8 @@ def excuse_absence(
         row = audit.record(
             session,
             actor_id=actor.user_id,
-            action="journal.attendance.excuse",
-            entity=CELL_ENTITY,
+            action=AuditAction.ATTENDANCE_EXCUSE,
+            entity=AuditEntity.JOURNAL_CELL,
             entity_id=att.lesson_id,
             before=before,
             after={**before, "attendance": AttendanceStatus.EXCUSED.value, "reason": reason},
@@ -1079,8 +1077,8 @@ def write_remark(
         audit.record(
             session,
             actor_id=actor.user_id,
-            action="diary.remark.create",
-            entity="diary_remark",
+            action=AuditAction.REMARK_CREATE,
+            entity=AuditEntity.DIARY_REMARK,
             entity_id=remark.id,
             after={
                 "student_id": student_id,

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from ejournal.config import PROJECT_ROOT, get_settings
 from ejournal.domain import audit
+from ejournal.domain.audit import AuditAction, AuditEntity
 from ejournal.domain.auth import LOGIN_PATH, STAFF_ROLES
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, ValidationError
@@ -308,8 +309,8 @@ def class_slips_pdf(
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="print_slips",
-        entity="class_group",
+        action=AuditAction.PRINT_SLIPS,
+        entity=AuditEntity.CLASS_GROUP,
         entity_id=class_id,
         after={"slips": len(slips), "include_parents": include_parents},
     )

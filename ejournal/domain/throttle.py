@@ -32,6 +32,7 @@ from sqlmodel import Session, col, or_, select
 
 from ejournal.config import Settings, get_settings
 from ejournal.domain import audit
+from ejournal.domain.audit import AuditAction, AuditEntity
 from ejournal.domain.audit_text import user_names
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, ValidationError
@@ -376,8 +377,8 @@ def clear_account(
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="login_failures_clear",
-        entity="user",
+        action=AuditAction.LOGIN_FAILURES_CLEAR,
+        entity=AuditEntity.USER,
         entity_id=user_id,
         before=before,
         after={"failed_logins": 0, "delayed": False},
@@ -400,8 +401,8 @@ def clear_address(
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="login_failures_clear",
-        entity="login_address",
+        action=AuditAction.LOGIN_FAILURES_CLEAR,
+        entity=AuditEntity.LOGIN_ADDRESS,
         entity_id=None,
         before={"ip": ip},
         after={"ip": ip, "failed_logins": 0},

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from ejournal.config import get_settings
 from ejournal.domain import audit
+from ejournal.domain.audit import AuditAction, AuditEntity
 from ejournal.domain.auth import FAMILY_ROLES, STAFF_ROLES, end_all_sessions
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
@@ -133,8 +134,8 @@ def _audit_account_created(
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="create",
-        entity="user",
+        action=AuditAction.USER_CREATE,
+        entity=AuditEntity.USER,
         entity_id=user.id,
         after={
             "login": user.login,
@@ -165,8 +166,8 @@ def _grant(
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="role_grant",
-        entity="user",
+        action=AuditAction.ROLE_GRANT,
+        entity=AuditEntity.USER,
         entity_id=user_id,
         after={"role": role.value, "class_id": class_id},
     )
@@ -536,8 +537,8 @@ def set_active(session: Session, *, actor: Actor, user_id: int, active: bool) ->
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="unblock" if active else "block",
-        entity="user",
+        action=AuditAction.USER_UNBLOCK if active else AuditAction.USER_BLOCK,
+        entity=AuditEntity.USER,
         entity_id=user_id,
         before={"is_active": not active},
         after={"is_active": active, "sessions_ended": ended},
@@ -573,8 +574,8 @@ def reset_unchecked(session: Session, *, actor: Actor, user: User) -> IssuedCred
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="password_reset",
-        entity="user",
+        action=AuditAction.PASSWORD_RESET,
+        entity=AuditEntity.USER,
         entity_id=user.id,
         before=before,
         after={"must_change_password": True, "failed_logins": 0, "sessions_ended": ended},
@@ -602,8 +603,8 @@ def _set_class_teacher(
         audit.record(
             session,
             actor_id=actor.user_id,
-            action="update",
-            entity="class_group",
+            action=AuditAction.CLASS_UPDATE,
+            entity=AuditEntity.CLASS_GROUP,
             entity_id=class_id,
             before={"class_teacher_id": group.class_teacher_id},
             after={"class_teacher_id": staff.id},
@@ -616,8 +617,8 @@ def _revoke(session: Session, *, actor: Actor, grant: RoleGrant) -> None:
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="role_revoke",
-        entity="user",
+        action=AuditAction.ROLE_REVOKE,
+        entity=AuditEntity.USER,
         entity_id=grant.user_id,
         before={"role": grant.role, "class_id": grant.class_id},
     )
@@ -628,8 +629,8 @@ def _revoke(session: Session, *, actor: Actor, grant: RoleGrant) -> None:
             audit.record(
                 session,
                 actor_id=actor.user_id,
-                action="update",
-                entity="class_group",
+                action=AuditAction.CLASS_UPDATE,
+                entity=AuditEntity.CLASS_GROUP,
                 entity_id=group.id,
                 before={"class_teacher_id": staff.id},
                 after={"class_teacher_id": None},
@@ -721,8 +722,8 @@ def _link(
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="link",
-        entity="parent_link",
+        action=AuditAction.PARENT_LINK,
+        entity=AuditEntity.PARENT_LINK,
         entity_id=link.id,
         after={"parent_id": parent_id, "student_id": student_id, "relation": link.relation},
     )
@@ -751,8 +752,8 @@ def unlink_parent(session: Session, *, actor: Actor, parent_id: int, student_id:
     audit.record(
         session,
         actor_id=actor.user_id,
-        action="unlink",
-        entity="parent_link",
+        action=AuditAction.PARENT_UNLINK,
+        entity=AuditEntity.PARENT_LINK,
         entity_id=link.id,
         before={"parent_id": parent_id, "student_id": student_id, "relation": link.relation},
     )

@@ -7,10 +7,16 @@ from typing import Any
 import reflex as rx
 
 from ejournal.components.layout import error_callout, layout
-from ejournal.state.admin import ACTION_TITLES, AdminAuditState
+from ejournal.domain.audit import ACTION_TITLES, ENTITY_TITLES, AuditAction
+from ejournal.state.admin import AdminAuditState
 
 #: Actions offered in the filter (one entry per Russian title).
-FILTER_ACTIONS = {code: title for code, title in ACTION_TITLES.items() if code != "parent_link"}
+# One entry per title: old codes of the same action are not offered twice.
+FILTER_ACTIONS = {
+    code.value: title
+    for code, title in ACTION_TITLES.items()
+    if code not in (AuditAction.PARENT_LINK_OLD, AuditAction.USER_CREATE_CLI)
+}
 SELECT_STYLE = {
     "width": "100%",
     "height": "var(--space-6)",
@@ -51,7 +57,7 @@ def _filters() -> rx.Component:
         rx.vstack(
             rx.grid(
                 field("person", "Кто (логин)"),
-                choice("entity", "Объект", ENTITY_TITLES, "любой"),
+                choice("entity", "Объект", {k.value: v for k, v in ENTITY_TITLES.items()}, "любой"),
                 choice("action", "Действие", FILTER_ACTIONS, "любое"),
                 field("since", "С даты", "date"),
                 field("until", "По дату", "date"),
@@ -70,22 +76,8 @@ def _filters() -> rx.Component:
     )
 
 
-#: Russian names of the audited objects (others are shown as recorded).
-ENTITY_TITLES = {
-    "user": "пользователь",
-    "school": "школа",
-    "class_group": "класс",
-    "parent_link": "связь родителя",
-    "announcement": "объявление",
-    "diary_remark": "замечание",
-    "journal_cell": "клетка журнала",
-    "lesson": "урок",
-    "period_mark": "итоговая отметка",
-}
-
-
 def _entity_title(entity: Any) -> rx.Component:
-    return rx.match(entity, *ENTITY_TITLES.items(), entity)
+    return rx.match(entity, *((k.value, v) for k, v in ENTITY_TITLES.items()), entity)
 
 
 def _row(r: Any) -> rx.Component:

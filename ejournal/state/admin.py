@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from ejournal.config import get_settings
-from ejournal.domain import audit_query, profile, slips, throttle, users
+from ejournal.domain import audit, audit_query, profile, slips, throttle, users
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Role
 from ejournal.domain.permissions import ROLE_TITLES, Permission
@@ -350,34 +350,6 @@ class AdminUsersState(SessionState):
 
 AUDIT_PAGE_SIZE = 50
 
-#: Russian names of common audit actions (others are shown as recorded).
-ACTION_TITLES = {
-    "create": "Создание",
-    "update": "Изменение",
-    "delete": "Удаление",
-    "block": "Блокировка",
-    "unblock": "Разблокировка",
-    "password_change": "Смена пароля",
-    "password_reset": "Сброс пароля",
-    "role_grant": "Назначение роли",
-    "role_revoke": "Снятие роли",
-    "parent_link": "Связь с ребёнком",
-    "link": "Связь с ребёнком",
-    "unlink": "Связь с ребёнком снята",
-    "print_slips": "Печать бланков с паролями",
-    "login_failures_clear": "Сброс неудачных входов",
-    "seed": "Заполнение демо-школы",
-    "announcement.post": "Объявление",
-    "announcement.end": "Объявление снято",
-    "diary.remark.create": "Замечание в дневник",
-    "journal.cell.set": "Отметка / посещаемость",
-    "journal.attendance.excuse": "Причина пропуска",
-    "journal.lesson.create": "Урок добавлен",
-    "journal.lesson.update": "Урок изменён",
-    "journal.period_mark.set": "Итоговая отметка",
-    "journal.period_mark.clear": "Итоговая отметка снята",
-}
-
 
 def _parse_date(value: Any) -> dt.datetime | None:
     try:
@@ -409,7 +381,7 @@ class AdminAuditState(SessionState):
         new_rows = [
             {
                 **{k: v for k, v in as_row(r).items() if k not in ("before", "after")},
-                "action_title": ACTION_TITLES.get(r.action, r.action),
+                "action_title": audit.action_title(r.action),
             }
             for r in found
         ]

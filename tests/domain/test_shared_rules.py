@@ -62,3 +62,19 @@ def test_lists_are_refused_until_the_one_time_password_is_changed(permission):
     )
     with pytest.raises(PermissionDenied, match="смените одноразовый пароль"):
         require_some(actor, permission)
+
+
+def test_every_audit_action_and_entity_has_a_russian_title():
+    """The audit viewer never shows a raw code for anything the app records."""
+    from ejournal.domain.audit import (
+        ACTION_TITLES,
+        ENTITY_TITLES,
+        AuditAction,
+        AuditEntity,
+        action_title,
+    )
+
+    assert set(ACTION_TITLES) == set(AuditAction)
+    assert set(ENTITY_TITLES) == set(AuditEntity)
+    assert action_title("journal.cell.set") == "Отметка / посещаемость"
+    assert action_title("something.else") == "something.else"

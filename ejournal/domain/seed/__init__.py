@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from ejournal.config import get_settings
 from ejournal.domain import audit
+from ejournal.domain.audit import AuditAction, AuditEntity
 from ejournal.domain.db import session_scope
 from ejournal.domain.passwords import hash_password
 from ejournal.domain.seed.build import SIZES, Account, SchoolBuilder, SchoolData
@@ -157,8 +158,8 @@ def run_seed(
                 audit.record(
                     session,
                     actor_id=data.admin_user_id,
-                    action="seed",
-                    entity="school",
+                    action=AuditAction.SEED,
+                    entity=AuditEntity.SCHOOL,
                     entity_id=data.school_id,
                     after={"size": size, "seed": seed, "today": today,
                            "students": len(data.rows["student"]),
