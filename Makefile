@@ -25,21 +25,21 @@ run: setup ## Migrate, seed the demo school if empty, serve the app (production 
 test: setup-test lint typecheck unit ## Lint, type-check and run the whole test suite
 
 lint: ## ruff
-	@$(VENV)/ruff check ejournal tests scripts rxconfig.py
-	@$(VENV)/ruff format --check ejournal tests scripts rxconfig.py
+	@$(VENV)/ruff check ejournal tests scripts bench rxconfig.py
+	@$(VENV)/ruff format --check ejournal tests scripts bench rxconfig.py
 
 typecheck: ## mypy (strict on the domain layer)
-	@$(VENV)/mypy ejournal
+	@$(VENV)/mypy ejournal bench
 
 unit: ## pytest: domain and state tests in parallel, then the browser tests
 	@$(VENV)/pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 	@$(VENV)/pytest -m browser $(PYTEST_ARGS)
 
 bench: setup-test ## Benchmarks that print their figures
-	@$(VENV)/python -m ejournal.bench
+	@$(VENV)/python -m bench
 
 load: setup-test ## Load test of the diary on the production server (LOAD_ARGS="--pg --redis")
-	@$(VENV)/python -m ejournal.bench.load $(LOAD_ARGS)
+	@$(VENV)/python -m bench.load $(LOAD_ARGS)
 
 seed: setup ## Re-seed the demo school (SIZE=small|demo|large)
 	@$(VENV)/ejournal migrate

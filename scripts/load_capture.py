@@ -1,16 +1,17 @@
 """Capture what Chromium sends over the websocket when a remembered parent opens /diary.
 
-`python scripts/load_capture.py [DB_URL]` starts the production server (as `make load`
-does), opens /diary in headless Chromium with a parent's remember-me cookie and prints
-every websocket frame, sent and received (shortened). The load client replays this shape.
+`python -m scripts.load_capture [DB_URL]` (from the repository root, so that `bench` is
+importable) starts the production server (as `make load` does), opens /diary in headless
+Chromium with a parent's remember-me cookie and prints every websocket frame, sent and
+received (shortened). The load client replays this shape.
 """
 
 from __future__ import annotations
 
 import sys
 
-from ejournal.bench.load import fixtures
-from ejournal.bench.load.server import production_server
+from bench.load import fixtures
+from bench.load.server import production_server
 from ejournal.domain.db import make_engine
 
 CHROMIUM_ARGS = [

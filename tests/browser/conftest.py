@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 import pytest
 from sqlmodel import Session
 
-from ejournal.bench.load.server import (
+from bench.load.server import (
     ServerNotUp,
     free_port,
     server_env,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ejournal.bench.load import fixtures, scenarios
-from ejournal.bench.load.__main__ import Figures, Options, percentile, writers_phase
-from ejournal.bench.load.client import FrontendContract
-from ejournal.bench.load.server import WEB_DIR, Server, production_server
+from bench.load import fixtures, scenarios
+from bench.load.__main__ import Figures, Options, percentile, writers_phase
+from bench.load.client import FrontendContract
+from bench.load.server import WEB_DIR, Server, production_server
 from ejournal.domain.db import make_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("load")]

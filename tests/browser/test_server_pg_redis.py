@@ -30,7 +30,7 @@ from typing import IO
 import pytest
 from sqlalchemy.engine import make_url
 
-from ejournal.bench.load.server import http_get
+from bench.load.server import http_get
 from ejournal.config import PROJECT_ROOT
 from ejournal.domain import migrate
 from ejournal.domain.auth import CHANGE_PASSWORD_PATH, home_path

@@ -13,7 +13,7 @@ browser's frames):
 * updates ``42/_event,["event", {"delta": …, "events": […], "final": …}]``.
 
 The connection itself is the load harness's client (``ReflexSocket`` in
-``ejournal/bench/load/client.py``), which also reads the built front end
+``bench/load/client.py``), which also reads the built front end
 (``FrontendContract``); this module adds what the tests need on top: the ``Origin`` of
 their choice, reading until the socket is quiet, and reading toasts and redirects.
 """
@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ejournal.bench.load.client import (
+from bench.load.client import (
     FrontendContract,
     ReflexSocket,
     Refused,

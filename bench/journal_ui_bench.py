@@ -16,7 +16,7 @@ EJOURNAL_BENCH_DB); the page is the one ``journal_bench`` measures on the server
 largest class's 5-hours-a-week subject, the quarter with the most lessons held). The
 school's edit lock is switched off in that database so last quarter's cells take edits
 without a reason dialog. The server is ``reflex run --env prod`` on a free port (built into
-``var/web-load``, see ``ejournal.bench.load.server``); Chromium is Debian's, headless.
+``var/web-load``, see ``bench.load.server``); Chromium is Debian's, headless.
 Writes a screenshot of the page (1280×800) to ``var/bench/journal.png``. Prints the figures;
 asserts nothing.
 """
@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from ejournal.bench.journal_bench import _engine, _percentile, _pick_page
+from bench.journal_bench import _engine, _percentile, _pick_page
 from ejournal.config import PROJECT_ROOT
 from ejournal.domain.models import School, User
 from ejournal.domain.passwords import hash_password
@@ -260,7 +260,7 @@ def _bytes(payload: Any) -> bytes:
 
 def run() -> None:
     """Print the journal page's figures in Chromium: opening, one edit, bytes, a column paste."""
-    from ejournal.bench.load.server import production_server
+    from bench.load.server import production_server
 
     if not CHROMIUM.exists():
         print(f"  Chromium не установлен ({CHROMIUM}): замер пропущен", flush=True)

@@ -1,4 +1,4 @@
-"""`python -m ejournal.bench.load` (`make load`): the diary's morning peak against the
+"""`python -m bench.load` (`make load`): the diary's morning peak against the
 production server on this machine (loopback only). Prints the figures; asserts nothing.
 
 1. The demo school is seeded into a temporary SQLite file (or the PostgreSQL database of
@@ -40,11 +40,11 @@ from typing import Any
 
 import psutil
 
-from ejournal.bench.load import fixtures, scenarios
-from ejournal.bench.load.client import FrontendContract
-from ejournal.bench.load.fixtures import SavedCell, TeacherPage
-from ejournal.bench.load.scenarios import OpenDiary, OpenJournal, Tally
-from ejournal.bench.load.server import WEB_DIR, Server, production_server
+from bench.load import fixtures, scenarios
+from bench.load.client import FrontendContract
+from bench.load.fixtures import SavedCell, TeacherPage
+from bench.load.scenarios import OpenDiary, OpenJournal, Tally
+from bench.load.server import WEB_DIR, Server, production_server
 from ejournal.config import get_settings
 from ejournal.domain.db import make_engine
 from ejournal.domain.passwords import hash_password, verify_password
@@ -483,7 +483,7 @@ def _writers_lines(figures: Figures) -> list[str]:
 
 
 def parse(argv: list[str]) -> Options:
-    p = argparse.ArgumentParser(prog="python -m ejournal.bench.load", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     p.add_argument("--parents", type=int, default=1000, help="parents who open the diary")
     p.add_argument("--ramp", type=float, default=60.0, help="seconds over which they arrive")
     p.add_argument("--logins", type=int, default=80, help="logins in each burst")

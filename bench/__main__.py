@@ -1,4 +1,4 @@
-"""`python -m ejournal.bench [NAME …]`: run every benchmark (or the named ones) and print figures."""
+"""`python -m bench [NAME …]`: run every benchmark (or the named ones) and print figures."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in names:
         print(f"=== {name}", flush=True)
         start = time.perf_counter()
-        module = importlib.import_module(f"ejournal.bench.{name}")
+        module = importlib.import_module(f"bench.{name}")
         try:
             module.run()
         except Exception as exc:  # one broken benchmark must not hide the others' figures

@@ -19,14 +19,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ejournal.bench.load.client import (
+from bench.load.client import (
     FrontendContract,
     ReflexSocket,
     SocketClosed,
     refusal,
     state_delta,
 )
-from ejournal.bench.load.fixtures import Family, SavedCell, TeacherPage
+from bench.load.fixtures import Family, SavedCell, TeacherPage
 from ejournal.web import AUTH_SESSION_PATH
 
 DIARY_PATH = "/diary/"

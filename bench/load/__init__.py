@@ -1,0 +1,1 @@
+"""The diary's load test (`make load`): see `bench.load.__main__`."""

@@ -1,1 +1,0 @@
-"""The diary's load test (`make load`): see `ejournal.bench.load.__main__`."""
