@@ -8,8 +8,7 @@ import reflex as rx
 
 from ejournal import web
 from ejournal.components.errors import error_boundary
-from ejournal.domain import auth
-from ejournal.domain.permissions import Permission
+from ejournal.domain import site_map
 from ejournal.pages import (
     account,
     admin_audit,
@@ -50,104 +49,77 @@ app.add_page(
 )
 guarded_page(
     app,
-    route=auth.CHANGE_PASSWORD_PATH,
+    route=site_map.CHANGE_PASSWORD_PATH,
     component=change_password.page,
-    title="Смена пароля",
-    permission=Permission.OWN_ACCOUNT,
-    allow_before_password_change=True,
 )
 guarded_page(
     app,
     route="/account",
     component=account.page,
-    title="Мой профиль",
-    permission=Permission.OWN_ACCOUNT,
     on_load=[AccountState.load_sessions],
 )
 guarded_page(
     app,
     route="/teacher",
     component=journal.teacher,
-    title="Мои уроки",
-    permission=Permission.MARK_WRITE,
     on_load=[TeacherHomeState.load],
 )
 guarded_page(
     app,
     route="/class",
     component=journal.class_teacher,
-    title="Мой класс",
-    permission=Permission.ATTENDANCE_EXCUSE,
     on_load=[ClassHomeState.load],
 )
 guarded_page(
     app,
     route="/journal",
     component=journal.journal,
-    title="Журнал",
-    permission=Permission.JOURNAL_READ,
     on_load=[JournalState.load],
 )
 guarded_page(
     app,
     route="/dashboard",
     component=home.dashboard,
-    title="Контроль",
-    permission=Permission.ANALYTICS_READ,
 )
 guarded_page(
     app,
     route="/diary",
     component=diary.week,
-    title="Дневник",
-    permission=Permission.DIARY_READ,
     on_load=[DiaryState.load, DiaryNavState.load_unread],
 )
 guarded_page(
     app,
     route="/diary/marks",
     component=diary.marks,
-    title="Отметки",
-    permission=Permission.DIARY_READ,
     on_load=[DiaryMarksState.load, DiaryNavState.load_unread],
 )
 guarded_page(
     app,
     route="/messages",
     component=messages.page,
-    title="Сообщения",
-    permission=Permission.MESSAGE_SEND,
     on_load=[MessagesState.load, DiaryNavState.load_unread],
 )
 guarded_page(
     app,
     route="/class/confirmations",
     component=diary_staff.confirmations,
-    title="Ознакомление с неделей",
-    permission=Permission.DIARY_READ,
     on_load=[ConfirmationsState.load],
 )
 guarded_page(
     app,
     route="/announcements",
     component=diary_staff.announcements,
-    title="Объявления",
-    permission=Permission.ANNOUNCEMENT_WRITE,
     on_load=[AnnouncementsState.load],
 )
 guarded_page(
     app,
     route="/admin/users",
     component=admin_users.page,
-    title="Пользователи",
-    permission=Permission.USER_MANAGE,
     on_load=[AdminUsersState.load],
 )
 guarded_page(
     app,
     route="/admin/audit",
     component=admin_audit.page,
-    title="Журнал аудита",
-    permission=Permission.AUDIT_READ,
     on_load=[AdminAuditState.load],
 )

@@ -57,20 +57,6 @@ STAFF_ROLES = frozenset(
 )
 FAMILY_ROLES = frozenset({Role.PARENT, Role.STUDENT})
 
-#: Where each role lands after login: the one place these paths are written.
-HOME_PATHS: dict[Role, str] = {
-    Role.TEACHER: "/teacher",
-    Role.CLASS_TEACHER: "/class",
-    Role.DEPUTY: "/dashboard",
-    Role.DIRECTOR: "/dashboard",
-    Role.PARENT: "/diary",
-    Role.STUDENT: "/diary",
-    Role.ADMIN: "/admin/users",
-    # The secretary may not manage users (no USER_MANAGE); no pages of their own yet.
-    Role.SECRETARY: "/account",
-}
-CHANGE_PASSWORD_PATH = "/account/password"
-LOGIN_PATH = "/login"
 
 #: The role a user with several roles starts in (the first one they hold).
 ROLE_PRIORITY: tuple[Role, ...] = (
@@ -107,11 +93,6 @@ class SessionInfo:
     user_agent: str
     remember: bool
     is_current: bool
-
-
-def home_path(role: Role | str) -> str:
-    """The page a user working in `role` lands on."""
-    return HOME_PATHS[Role(role)]
 
 
 def default_role(roles: frozenset[Role] | set[Role]) -> Role | None:

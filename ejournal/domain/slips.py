@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from ejournal.config import PROJECT_ROOT, get_settings
 from ejournal.domain import audit
 from ejournal.domain.audit import AuditAction, AuditEntity
-from ejournal.domain.auth import LOGIN_PATH, STAFF_ROLES
+from ejournal.domain.auth import STAFF_ROLES
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, ValidationError
 from ejournal.domain.models import (
@@ -39,6 +39,7 @@ from ejournal.domain.models import (
 )
 from ejournal.domain.naming import full_name, group_name
 from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target, require
+from ejournal.domain.site_map import LOGIN_PATH
 from ejournal.domain.users import (
     IssuedCredentials,
     open_account_unchecked,

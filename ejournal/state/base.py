@@ -54,7 +54,7 @@ from reflex_base.event import EventSpec
 from sqlmodel import Session
 
 from ejournal import web
-from ejournal.domain import auth, profile
+from ejournal.domain import auth, profile, site_map
 from ejournal.domain.db import get_engine, is_transient, run_transaction, session_scope
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Role
@@ -78,8 +78,8 @@ class _HandlerDecorator(Protocol):
     def __call__(self, fn: Callable[[S, *P], Any], /) -> EventCallback[*P]: ...
 
 
-LOGIN_ROUTE = auth.LOGIN_PATH
-CHANGE_PASSWORD_ROUTE = auth.CHANGE_PASSWORD_PATH
+LOGIN_ROUTE = site_map.LOGIN_PATH
+CHANGE_PASSWORD_ROUTE = site_map.CHANGE_PASSWORD_PATH
 
 
 # --------------------------------------------------------------------------- declarations
@@ -241,24 +241,22 @@ def guarded_page(
     *,
     route: str,
     component: Callable[[], rx.Component],
-    title: str,
-    permission: Permission | None,
     on_load: Sequence[Any] = (),
-    allow_before_password_change: bool = False,
 ) -> None:
-    """Add a page that only logged-in users whose roles grant ``permission`` can open.
+    """Add the site map's page at `route` for logged-in users whose roles grant its
+    permission (`ejournal.domain.site_map`: title, permission, menu).
 
     The page's ``on_load`` runs ``SessionState.guard(route)``; when the user may open the
     page it fills the header and then queues ``on_load`` (handlers that must themselves
     be ``@requires``-protected: the guard is navigation, not security). Otherwise it
     redirects to ``/login`` or to the user's home with a message.
-    ``permission=None`` means any logged-in user.
     """
-    PAGE_RULES[route] = PageRule(permission, tuple(on_load), allow_before_password_change)
+    spec = site_map.page(route)
+    PAGE_RULES[route] = PageRule(spec.permission, tuple(on_load), spec.allow_before_password_change)
     app.add_page(
         component,
         route=route,
-        title=f"{title} — Электронный журнал",
+        title=f"{spec.title} — Электронный журнал",
         on_load=SessionState.guard(route),
     )
 
@@ -442,7 +440,7 @@ class SessionState(rx.State):
         return []
 
     def _home(self) -> str:
-        return auth.home_path(self._active_role) if self._active_role else LOGIN_ROUTE
+        return site_map.home_path(self._active_role) if self._active_role else LOGIN_ROUTE
 
     def _home_for(self, actor: Actor, route: str) -> str:
         """Where to send a user turned away from ``route``: home, unless home is that page."""
@@ -465,7 +463,8 @@ class SessionState(rx.State):
             {"value": r.value, "label": role_title(r.value)} for r in _ordered_roles(actor)
         ]
         self.nav_items = [
-            {"label": label, "href": href} for label, href in NAV_BY_ROLE.get(self._active_role, ())
+            {"label": label, "href": href}
+            for label, href in (site_map.menu(self._active_role) if self._active_role else ())
         ]
 
     def _hand_over_session(self, code: str, target: str) -> Any:
@@ -509,7 +508,7 @@ class SessionState(rx.State):
             return rx.toast.error("У вас нет такой роли.")
         self._active_role = role
         await self._fill_header(actor)
-        return rx.redirect(auth.home_path(role))
+        return rx.redirect(site_map.home_path(role))
 
     @public
     async def logout(self) -> Any:
@@ -524,43 +523,6 @@ class SessionState(rx.State):
             "credentials: 'same-origin'})"
             f".finally(function () {{ window.location.assign({json.dumps(LOGIN_ROUTE)}); }})"
         )
-
-
-#: The header's links per active role (label, route). Add your pages here.
-NAV_BY_ROLE: dict[str, tuple[tuple[str, str], ...]] = {
-    Role.TEACHER.value: (("Мои уроки", "/teacher"), ("Сообщения", "/messages")),
-    Role.CLASS_TEACHER.value: (
-        ("Мой класс", "/class"),
-        ("Ознакомление", "/class/confirmations"),
-        ("Объявления", "/announcements"),
-        ("Сообщения", "/messages"),
-    ),
-    Role.DEPUTY.value: (
-        ("Контроль", "/dashboard"),
-        ("Журнал", "/journal"),
-        ("Объявления", "/announcements"),
-        ("Сообщения", "/messages"),
-    ),
-    Role.DIRECTOR.value: (
-        ("Контроль", "/dashboard"),
-        ("Журнал", "/journal"),
-        ("Журнал аудита", "/admin/audit"),
-        ("Объявления", "/announcements"),
-        ("Сообщения", "/messages"),
-    ),
-    Role.ADMIN.value: (("Пользователи", "/admin/users"), ("Журнал аудита", "/admin/audit")),
-    Role.SECRETARY.value: (),
-    Role.PARENT.value: (
-        ("Дневник", "/diary"),
-        ("Отметки", "/diary/marks"),
-        ("Сообщения", "/messages"),
-    ),
-    Role.STUDENT.value: (
-        ("Дневник", "/diary"),
-        ("Отметки", "/diary/marks"),
-        ("Сообщения", "/messages"),
-    ),
-}
 
 
 def _ordered_roles(actor: Actor) -> list[Role]:

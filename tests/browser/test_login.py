@@ -12,7 +12,7 @@ import reflex as rx
 from playwright.sync_api import expect
 from sqlmodel import Session, func, select
 
-from ejournal.domain import auth
+from ejournal.domain import site_map
 from ejournal.domain.db import make_engine
 from ejournal.domain.models import AuditLog, Role, User
 from ejournal.state.admin import AdminUsersState
@@ -40,7 +40,7 @@ def _first_login(page, live_server: LiveServer, role: Role) -> None:
     """Log in with the one-time password and replace it, as a new user does."""
     account = live_server.school.accounts[role]
     _log_in(page, account.login, PASSWORD)
-    page.wait_for_url(on_path(auth.CHANGE_PASSWORD_PATH))
+    page.wait_for_url(on_path(site_map.CHANGE_PASSWORD_PATH))
     page.locator('input[name="old_password"]').fill(PASSWORD)
     page.locator('input[name="new_password"]').fill(NEW_PASSWORD)
     page.locator('input[name="repeat_password"]').fill(NEW_PASSWORD)

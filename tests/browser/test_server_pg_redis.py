@@ -33,9 +33,9 @@ from sqlalchemy.engine import make_url
 from bench.load.server import http_get
 from ejournal.config import PROJECT_ROOT
 from ejournal.domain import migrate
-from ejournal.domain.auth import CHANGE_PASSWORD_PATH, home_path
 from ejournal.domain.db import make_engine
 from ejournal.domain.seed import run_seed
+from ejournal.domain.site_map import CHANGE_PASSWORD_PATH, home_path
 from tests.browser.conftest import (
     ARTIFACTS,
     DESKTOP,

@@ -19,7 +19,6 @@ from ejournal.domain.auth import (
     authenticate,
     change_password,
     end_session,
-    home_path,
     list_sessions,
     load_actor,
     logout,
@@ -34,6 +33,7 @@ from ejournal.domain.passwords import (
     password_problem,
     verify_password,
 )
+from ejournal.domain.site_map import home_path
 from tests.conftest import BACKENDS
 from tests.domain.account_factories import (
     PASSWORD,
