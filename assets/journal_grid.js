@@ -1,4 +1,4 @@
-// The journal grid's keyboard, paste and live-update tick (see ejournal/state/journal.py).
+// The journal grid's keyboard, paste and live-update tick (see ejournal/state/journal/grid.py and wire.py).
 //
 // Cells are native <input class="ej-cell"> rendered by React as uncontrolled inputs; the
 // server's value, version and flags arrive as data-v / data-ver / data-f attributes.

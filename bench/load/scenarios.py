@@ -230,7 +230,7 @@ async def log_in(base_url: str, contract: FrontendContract, login: str, password
 
 # --------------------------------------------------------------------------- teachers
 
-#: A journal cell code is ``text~version~flags~title`` (``ejournal/state/journal.py``);
+#: A journal cell code is ``text~version~flags~title`` (``ejournal/state/journal/wire.py``);
 #: the flags of a write: ``s`` saved, ``!`` refused, ``c`` conflict, ``u`` NOT saved.
 CODE_SEP = "~"
 WRITE_FLAGS = "s!cu"

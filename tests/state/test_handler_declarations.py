@@ -21,7 +21,9 @@ def _app_states() -> list[type[rx.State]]:
         cls = todo.pop()
         for sub in cls.__subclasses__():
             todo.append(sub)
-            if sub.__module__.startswith("ejournal."):
+            # A mixin (rx.State, mixin=True) is no State of its own: its handlers are
+            # checked on the State that takes it.
+            if sub.__module__.startswith("ejournal.") and not sub._mixin:
                 seen.append(sub)
     return seen
 

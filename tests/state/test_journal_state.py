@@ -18,6 +18,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from reflex.istate.data import ReflexURL
@@ -39,6 +40,7 @@ from ejournal.domain.models import (
     TimetableSlot,
     User,
 )
+from ejournal.domain.models import School as SchoolRow
 from ejournal.domain.passwords import hash_password
 from ejournal.domain.permissions import Actor
 from ejournal.state import base
@@ -684,6 +686,36 @@ def test_the_teacher_home_lists_todays_lessons_and_own_pages(school: School):
     assert len(st.lessons) == len(expected)
     assert all(g["teacher"] == st.groups[0]["teacher"] for g in st.groups)
     assert any("Математика" in g["title"] for g in st.groups)
+
+
+def test_the_homes_and_the_grid_use_the_schools_date_not_the_servers(school: School):
+    """«Today» is the date in the school's time zone, even where the server's date differs."""
+    server_today = dt.date.today()
+    zone = next(z for z in ("Etc/GMT-14", "Etc/GMT+12") if _date_in(z) != server_today)
+    with school.session() as s:
+        row = s.exec(select(SchoolRow)).one()
+        row.timezone = zone
+        s.add(row)
+        s.commit()
+    school_today = _date_in(zone)
+    home = school.state(TeacherHomeState, "teacher")
+    call(TeacherHomeState.load, home)
+    assert school_today.strftime("%d.%m.%Y") in home.day_label
+    with school.session() as s:
+        expected = journal.list_teacher_lessons(s, actor=school.actor("teacher"), on=school_today)
+    assert len(home.lessons) == len(expected)
+    cls = school.state(ClassHomeState, "classteacher")
+    call(ClassHomeState.load, cls)
+    since = school_today - dt.timedelta(weeks=journal.ABSENCE_WEEKS)
+    assert cls.absences_since == since.strftime("%d.%m.%Y")
+    p = current_page(school)
+    grid = school.state(JournalState, "teacher", f"/journal?a={p.assignment_id}&p={p.period_id}")
+    call(JournalState.load, grid)
+    assert grid._today == school_today.isoformat()
+
+
+def _date_in(zone: str) -> dt.date:
+    return dt.datetime.now(ZoneInfo(zone)).date()
 
 
 def test_opening_a_timetable_slot_creates_the_lesson(school: School):
