@@ -22,12 +22,12 @@ from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
 
 from ejournal.domain import migrate
-from ejournal.domain.auth import load_actor
 from ejournal.domain.db import make_engine
-from ejournal.domain.diary import child_period, load_child, subject_marks, week_monday
-from ejournal.domain.diary_week import week
+from ejournal.domain.diary.child import child_period, load_child, subject_marks, week_monday
+from ejournal.domain.diary.week import week
 from ejournal.domain.errors import NotFound
 from ejournal.domain.models import Lesson, Mark, Parent, ParentLink, Period
+from ejournal.domain.people.auth import load_actor
 from ejournal.domain.permissions import Actor
 
 SAMPLES = 300

@@ -24,11 +24,12 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, func, select
 
 from ejournal import web
-from ejournal.domain import auth, db, migrate
+from ejournal.domain import db, migrate
 from ejournal.domain.db import make_engine
-from ejournal.domain.diary import week_monday
+from ejournal.domain.diary.child import week_monday
 from ejournal.domain.models import Lesson, Mark, Parent, ParentLink, User
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people import auth
+from ejournal.domain.people.passwords import hash_password
 
 SAMPLES = 300
 WARMUP = 20

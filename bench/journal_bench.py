@@ -25,10 +25,9 @@ from sqlalchemy import Engine, event, func
 from sqlmodel import Session, col, select
 
 from ejournal.domain import migrate
-from ejournal.domain.auth import load_actor
 from ejournal.domain.db import make_engine, writer
 from ejournal.domain.journal import JournalPage, load_page, paste_block, set_cell
-from ejournal.domain.journal_context import term_periods
+from ejournal.domain.journal.context import term_periods
 from ejournal.domain.models import (
     ClassGroup,
     Lesson,
@@ -38,6 +37,7 @@ from ejournal.domain.models import (
     Subject,
     TeachingAssignment,
 )
+from ejournal.domain.people.auth import load_actor
 from ejournal.domain.permissions import Actor
 
 PAGE_SAMPLES = 100

@@ -33,7 +33,7 @@ from sqlmodel import Session, select
 from bench.journal_bench import _engine, _percentile, _pick_page
 from ejournal.config import PROJECT_ROOT
 from ejournal.domain.models import School, User
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people.passwords import hash_password
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

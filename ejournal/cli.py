@@ -18,7 +18,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from ejournal.config import get_settings
-from ejournal.domain.audit import AuditAction, AuditEntity
+from ejournal.domain.audit.chain import AuditAction, AuditEntity
 from ejournal.domain.db import get_engine
 from ejournal.domain.errors import DomainError
 
@@ -205,9 +205,10 @@ def create_admin(
     """Create a Staff + User with the admin role; (user id, the one-time password or None)."""
     from sqlmodel import col, func, select
 
-    from ejournal.domain import audit, passwords
+    from ejournal.domain import audit
     from ejournal.domain.db import session_scope
     from ejournal.domain.models import Role, RoleGrant, School, Staff, User, utcnow
+    from ejournal.domain.people import passwords
 
     login = login.strip().lower()  # logins are matched lower-cased at sign-in
     if not login or len(login) > 64 or any(ch.isspace() for ch in login):

@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ejournal.domain import auth, throttle
 from ejournal.domain.db import run_transaction
+from ejournal.domain.people import auth, throttle
 
 log = logging.getLogger("ejournal.web")
 

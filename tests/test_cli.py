@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from ejournal.domain import audit, migrate
 from ejournal.domain.models import AuditLog, RoleGrant, School, Staff, User
-from ejournal.domain.passwords import verify_password
+from ejournal.domain.people.passwords import verify_password
 from tests import conftest
 from tests.conftest import BACKENDS, dispose_database, new_database
 

@@ -47,7 +47,7 @@ from bench.load.scenarios import OpenDiary, OpenJournal, Tally
 from bench.load.server import WEB_DIR, Server, production_server
 from ejournal.config import get_settings
 from ejournal.domain.db import make_engine
-from ejournal.domain.passwords import hash_password, verify_password
+from ejournal.domain.people.passwords import hash_password, verify_password
 
 LOGIN_PASSWORD = "Нагрузка-2026!"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/ejournal_load"

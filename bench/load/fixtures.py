@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from ejournal.config import get_settings
-from ejournal.domain import auth, journal, migrate, users
+from ejournal.domain import journal, migrate
 from ejournal.domain.db import session_scope
 from ejournal.domain.models import (
     Parent,
@@ -36,7 +36,8 @@ from ejournal.domain.models import (
     UserSession,
     utcnow,
 )
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people import auth, users
+from ejournal.domain.people.passwords import hash_password
 from ejournal.domain.permissions import Actor
 
 LOAD_USER_AGENT = "ejournal-load"

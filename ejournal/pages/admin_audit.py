@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from ejournal.components.layout import error_callout, layout
-from ejournal.domain.audit import ACTION_TITLES, ENTITY_TITLES, AuditAction
+from ejournal.domain.audit.chain import ACTION_TITLES, ENTITY_TITLES, AuditAction
 from ejournal.state.admin import AdminAuditState
 
 #: Actions offered in the filter (one entry per Russian title).

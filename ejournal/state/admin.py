@@ -9,9 +9,11 @@ from typing import Any
 import reflex as rx
 
 from ejournal.config import get_settings
-from ejournal.domain import audit, audit_query, profile, slips, throttle, users
+from ejournal.domain import audit
+from ejournal.domain.audit import query as audit_query
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Role
+from ejournal.domain.people import profile, slips, throttle, users
 from ejournal.domain.permissions import ROLE_TITLES, Permission
 from ejournal.state.auth import as_row
 from ejournal.state.base import SessionState, read_session, requires, run_service

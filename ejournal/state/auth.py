@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from ejournal.domain import auth, profile, throttle
 from ejournal.domain.db import session_scope
 from ejournal.domain.errors import DomainError
+from ejournal.domain.people import auth, profile, throttle
 from ejournal.domain.permissions import Permission
 from ejournal.state.base import (
     CHANGE_PASSWORD_ROUTE,

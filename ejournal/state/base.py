@@ -54,10 +54,11 @@ from reflex_base.event import EventSpec
 from sqlmodel import Session
 
 from ejournal import web
-from ejournal.domain import auth, profile, site_map
+from ejournal.domain import site_map
 from ejournal.domain.db import get_engine, is_transient, run_transaction, session_scope
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Role
+from ejournal.domain.people import auth, profile
 from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission
 
 log = logging.getLogger("ejournal.state")

@@ -17,7 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import reflex as rx
 
-from ejournal.domain import diary, diary_calendar, diary_week, extract_pdf, forecast
+from ejournal.domain import diary, forecast
+from ejournal.domain.diary import calendar as diary_calendar
+from ejournal.domain.diary import extract_pdf
+from ejournal.domain.diary import week as diary_week
 from ejournal.domain.errors import DomainError
 from ejournal.domain.permissions import Permission
 from ejournal.state.base import SessionState, requires, run_service

@@ -14,9 +14,12 @@ from typing import Any
 
 import reflex as rx
 
-from ejournal.domain import announcements, diary, diary_calendar, profile
+from ejournal.domain import diary
+from ejournal.domain.diary import announcements
+from ejournal.domain.diary import calendar as diary_calendar
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Audience
+from ejournal.domain.people import profile
 from ejournal.domain.permissions import Actor, Permission, Scope
 from ejournal.state.base import SessionState, read_session, requires, run_service
 from ejournal.state.diary import as_int, day_month, local_stamp, parse_day, week_title

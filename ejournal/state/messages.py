@@ -12,7 +12,9 @@ from typing import Any
 
 import reflex as rx
 
-from ejournal.domain import diary, diary_calendar, messages
+from ejournal.domain import diary
+from ejournal.domain.diary import calendar as diary_calendar
+from ejournal.domain.diary import messages
 from ejournal.domain.errors import DomainError
 from ejournal.domain.permissions import Permission
 from ejournal.state.base import SessionState, requires, run_service

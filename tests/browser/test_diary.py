@@ -17,11 +17,10 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from ejournal.domain import migrate
-from ejournal.domain.auth import load_actor
 from ejournal.domain.db import make_engine
-from ejournal.domain.diary import week_monday
-from ejournal.domain.diary_calendar import DEFAULT_TIMEZONE, today_in
-from ejournal.domain.journal_write import set_cell, set_lesson_details
+from ejournal.domain.diary.calendar import DEFAULT_TIMEZONE, today_in
+from ejournal.domain.diary.child import week_monday
+from ejournal.domain.journal.write import set_cell, set_lesson_details
 from ejournal.domain.models import (
     Attendance,
     ClassGroup,
@@ -38,7 +37,8 @@ from ejournal.domain.models import (
     User,
     WeekAcknowledgement,
 )
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people.auth import load_actor
+from ejournal.domain.people.passwords import hash_password
 from ejournal.domain.seed import run_seed
 from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, LiveServer, on_path
 from tests.state.people import PASSWORD

@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from ejournal.domain import auth, journal
+from ejournal.domain import journal
 from ejournal.domain.db import make_engine
 from ejournal.domain.models import Attendance, User
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people import auth
+from ejournal.domain.people.passwords import hash_password
 from tests.browser.conftest import ARTIFACTS, DESKTOP, LiveServer, on_path, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

@@ -36,7 +36,7 @@ from ejournal.domain.models import (
     TeachingAssignment,
     User,
 )
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people.passwords import hash_password
 from ejournal.state.admin import AdminUsersState
 from ejournal.state.diary import DiaryState
 from ejournal.state.journal import JournalState

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from ejournal.domain.auth import load_actor
 from ejournal.domain.models import (
     AcademicYear,
     ClassGroup,
@@ -25,7 +24,8 @@ from ejournal.domain.models import (
     TeachingAssignment,
     User,
 )
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people.auth import load_actor
+from ejournal.domain.people.passwords import hash_password
 from ejournal.domain.permissions import Actor
 
 PASSWORD = "верный-пароль-42"

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlmodel import Session, func, select
 
-from ejournal.domain.announcements import (
+from ejournal.domain.diary.announcements import (
     announcements_for,
     end_announcement,
     manageable_announcements,

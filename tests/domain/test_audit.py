@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from ejournal.domain import audit, migrate
-from ejournal.domain.audit_query import search_audit
+from ejournal.domain.audit.query import search_audit
 from ejournal.domain.errors import PermissionDenied
 from ejournal.domain.models import AuditLog, Role
 from tests.conftest import BACKENDS

@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlmodel import Session
 
-from ejournal.domain.audit_query import search_audit
+from ejournal.domain.audit.query import search_audit
 from ejournal.domain.journal import set_cell
-from ejournal.domain.journal_write import excuse_absence, set_lesson_details
+from ejournal.domain.journal.write import excuse_absence, set_lesson_details
 from ejournal.domain.models import Lesson, Role
 from tests.domain.account_factories import actor_of, make_staff
 from tests.factories import NOW, D, TinySchool, add_lesson, make_school
@@ -104,7 +104,7 @@ def test_a_lesson_update_lists_only_what_changed(session, tiny, lesson):
 
 def test_a_deleted_object_is_named_by_its_number(session, tiny):
     """An id that no longer resolves is shown as a number, never as an error."""
-    from ejournal.domain.audit_text import describe
+    from ejournal.domain.audit.text import describe
 
     [text] = describe(session, [("journal_cell", None, "", '{"student_id": 999999, "text": "5"}')])
     assert text.subject == "ученик № 999999"

@@ -13,8 +13,11 @@ import pytest
 from sqlmodel import Session, select
 
 from ejournal.config import get_settings
-from ejournal.domain import auth, migrate, throttle
-from ejournal.domain.auth import (
+from ejournal.domain import migrate
+from ejournal.domain.errors import PermissionDenied, ValidationError
+from ejournal.domain.models import AuditLog, LoginEvent, Role, User, UserSession
+from ejournal.domain.people import auth, throttle
+from ejournal.domain.people.auth import (
     BAD_CREDENTIALS,
     authenticate,
     change_password,
@@ -24,9 +27,7 @@ from ejournal.domain.auth import (
     logout,
     validate_session,
 )
-from ejournal.domain.errors import PermissionDenied, ValidationError
-from ejournal.domain.models import AuditLog, LoginEvent, Role, User, UserSession
-from ejournal.domain.passwords import (
+from ejournal.domain.people.passwords import (
     MAX_LENGTH,
     hash_password,
     hash_rounds,

@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 from ejournal.domain import audit, db, migrate
 from ejournal.domain.errors import ConflictError
 from ejournal.domain.journal import set_cell
-from ejournal.domain.journal_context import load_cells
-from ejournal.domain.journal_write import MSG_CONFLICT
+from ejournal.domain.journal.context import load_cells
+from ejournal.domain.journal.write import MSG_CONFLICT
 from ejournal.domain.models import AuditLog
 from tests import conftest
 from tests.conftest import BACKENDS

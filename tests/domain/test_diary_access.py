@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from ejournal.domain import announcements, diary, diary_week, extract_pdf, forecast, messages
+from ejournal.domain import diary, forecast
+from ejournal.domain.diary import announcements, extract_pdf, messages
+from ejournal.domain.diary import week as diary_week
 from ejournal.domain.errors import PermissionDenied, ValidationError
 from ejournal.domain.models import MessageThread, WeekAcknowledgement
 from ejournal.domain.permissions import Actor

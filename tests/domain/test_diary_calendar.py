@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlmodel import Session
 
-from ejournal.domain.diary_calendar import school_calendar, today_in
+from ejournal.domain.diary.calendar import school_calendar, today_in
 from tests.domain.diary_factories import World, build_world
 
 # 21:30 UTC on Sunday 22 November: already Monday in Moscow and Vladivostok.

@@ -9,8 +9,8 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import Session
 
+from ejournal.domain.diary.extract_pdf import period_extract_pdf
 from ejournal.domain.errors import PermissionDenied
-from ejournal.domain.extract_pdf import period_extract_pdf
 from tests.domain.diary_factories import Q1_END, Q1_START, World, build_world
 
 pytestmark = pytest.mark.db

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import Session
 
-from ejournal.domain.diary import (
+from ejournal.domain.diary.child import (
     SPREAD_MIN_STUDENTS,
     SubjectSummary,
     period_marks,

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
-from ejournal.domain.announcements import post_announcement
-from ejournal.domain.diary import children_of, confirm_week
-from ejournal.domain.diary_week import DiaryLesson, safe_links, week
+from ejournal.domain.diary.announcements import post_announcement
+from ejournal.domain.diary.child import children_of, confirm_week
+from ejournal.domain.diary.week import DiaryLesson, safe_links, week
 from ejournal.domain.errors import PermissionDenied
 from ejournal.domain.models import Audience
 from tests.domain.diary_factories import A_MONDAY, Q1_END, World, build_world

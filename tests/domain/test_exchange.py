@@ -38,7 +38,7 @@ from ejournal.domain.models import (
     UserSession,
     WorkType,
 )
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people.passwords import hash_password
 
 pytestmark = pytest.mark.db
 

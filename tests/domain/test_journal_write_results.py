@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 
 from ejournal.domain import audit, migrate
 from ejournal.domain.journal import load_page, paste_block, set_cell
-from ejournal.domain.journal_context import load_cells
-from ejournal.domain.journal_data import CellState
+from ejournal.domain.journal.context import load_cells
+from ejournal.domain.journal.data import CellState
 from ejournal.domain.models import Attendance, AuditLog, Lesson, Student
 from tests.conftest import BACKENDS
 from tests.factories import NOW, D, TinySchool, add_lesson, make_school

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, func, select
 
-from ejournal.domain.errors import DomainError, NotFound, PermissionDenied, ValidationError
-from ejournal.domain.messages import (
+from ejournal.domain.diary.messages import (
     allowed_recipients,
     message_classes,
     message_students,
@@ -16,6 +15,7 @@ from ejournal.domain.messages import (
     threads,
     unread_count,
 )
+from ejournal.domain.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from ejournal.domain.models import Message, MessageThread, ThreadParticipant
 from ejournal.domain.text_rules import TextField
 from tests.domain.diary_factories import World, build_world

@@ -12,9 +12,9 @@ import pytest
 from ejournal.domain.errors import PermissionDenied
 from ejournal.domain.grading import Thresholds
 from ejournal.domain.models import Role, School
-from ejournal.domain.naming import class_name, full_name, person_short, short_name
+from ejournal.domain.people.naming import class_name, full_name, person_short, short_name
 from ejournal.domain.permissions import Actor, Permission, require_some
-from ejournal.domain.school_time import school_today
+from ejournal.domain.school.clock import school_today
 
 
 def test_short_names_have_spaced_initials_everywhere():
@@ -66,7 +66,7 @@ def test_lists_are_refused_until_the_one_time_password_is_changed(permission):
 
 def test_every_audit_action_and_entity_has_a_russian_title():
     """The audit viewer never shows a raw code for anything the app records."""
-    from ejournal.domain.audit import (
+    from ejournal.domain.audit.chain import (
         ACTION_TITLES,
         ENTITY_TITLES,
         AuditAction,

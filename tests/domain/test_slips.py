@@ -9,10 +9,10 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
-from ejournal.domain.auth import authenticate
 from ejournal.domain.errors import PermissionDenied
 from ejournal.domain.models import AuditLog, Role, User
-from ejournal.domain.slips import (
+from ejournal.domain.people.auth import authenticate
+from ejournal.domain.people.slips import (
     Slip,
     class_slips_pdf,
     render_slips,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from ejournal.domain import announcements, messages, users
+from ejournal.domain.diary import announcements, messages
 from ejournal.domain.errors import ValidationError
 from ejournal.domain.journal import (
     excuse_absence,
@@ -46,6 +46,7 @@ from ejournal.domain.models import (
     ThreadParticipant,
     User,
 )
+from ejournal.domain.people import users
 from ejournal.domain.permissions import Actor
 from ejournal.domain.text_rules import BIDI_CONTROLS, TextField, clean_text
 from tests.domain.account_factories import actor_of, make_parent, make_staff

@@ -10,12 +10,13 @@ import pytest
 from sqlmodel import Session, select
 
 from ejournal.config import get_settings
-from ejournal.domain import auth, migrate, throttle
-from ejournal.domain.auth import BAD_CREDENTIALS, authenticate
+from ejournal.domain import migrate
 from ejournal.domain.errors import NotFound, PermissionDenied
 from ejournal.domain.models import AuditLog, LoginEvent, Role, User
-from ejournal.domain.passwords import hash_rounds
-from ejournal.domain.throttle import (
+from ejournal.domain.people import auth, throttle
+from ejournal.domain.people.auth import BAD_CREDENTIALS, authenticate
+from ejournal.domain.people.passwords import hash_rounds
+from ejournal.domain.people.throttle import (
     DELAY_BASE_SECONDS,
     account_delay,
     address_delay,

@@ -7,11 +7,10 @@ import datetime as dt
 import pytest
 from sqlmodel import func, select
 
-from ejournal.domain.auth import authenticate, validate_session
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
 from ejournal.domain.models import AuditLog, ClassGroup, ParentLink, Role, RoleGrant, Staff, User
-from ejournal.domain.permissions import Permission, Target, allowed
-from ejournal.domain.users import (
+from ejournal.domain.people.auth import authenticate, validate_session
+from ejournal.domain.people.users import (
     create_parent,
     create_staff_user,
     create_student,
@@ -24,6 +23,7 @@ from ejournal.domain.users import (
     set_active,
     unlink_parent,
 )
+from ejournal.domain.permissions import Permission, Target, allowed
 from tests.domain.account_factories import (
     PASSWORD,
     actor_of,

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from ejournal.domain.errors import PermissionDenied, ValidationError
-from ejournal.domain.forecast import (
+from ejournal.domain.forecast.need import (
     NeedResult,
     Thresholds,
     WorkOption,

@@ -23,8 +23,9 @@ from sqlmodel import Session
 
 import ejournal.ejournal  # noqa: F401 - registers every State and page
 from ejournal import web
-from ejournal.domain import auth, db, migrate
+from ejournal.domain import db, migrate
 from ejournal.domain.models import Role
+from ejournal.domain.people import auth
 from ejournal.state import base
 from tests.state.people import TinySchool, make_tiny_school
 

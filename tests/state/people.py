@@ -22,7 +22,7 @@ from ejournal.domain.models import (
     Student,
     User,
 )
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people.passwords import hash_password
 
 SCHOOL_NAME = "МБОУ «Средняя общеобразовательная школа № 7»"
 PASSWORD = "Первый-пароль-7"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from ejournal.domain import auth
 from ejournal.domain.models import AuditLog, Role, User
+from ejournal.domain.people import auth
 from ejournal.state.admin import AdminUsersState
 from tests.state.conftest import StateWorld, call
 from tests.state.outcomes import toast_text

@@ -10,7 +10,7 @@ import pytest
 from reflex.istate.data import RouterData
 
 from ejournal.config import get_settings
-from ejournal.domain import throttle
+from ejournal.domain.people import throttle
 from ejournal.state.auth import _client_ip
 
 PEER = "198.51.100.7"

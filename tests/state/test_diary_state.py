@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-from ejournal.domain import announcements, messages
-from ejournal.domain.auth import load_actor
-from ejournal.domain.diary_calendar import DEFAULT_TIMEZONE, today_in
+from ejournal.domain.diary import announcements, messages
+from ejournal.domain.diary.calendar import DEFAULT_TIMEZONE, today_in
 from ejournal.domain.models import (
     Announcement,
     AuditLog,
@@ -27,7 +26,8 @@ from ejournal.domain.models import (
     User,
     WeekAcknowledgement,
 )
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people.auth import load_actor
+from ejournal.domain.people.passwords import hash_password
 from ejournal.state.diary import DiaryMarksState, DiaryState, week_title
 from ejournal.state.diary_staff import AnnouncementsState, ConfirmationsState
 from ejournal.state.messages import MessagesState

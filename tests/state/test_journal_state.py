@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 import ejournal.ejournal  # noqa: F401 - registers every State
-from ejournal.domain import auth, db, journal, migrate
+from ejournal.domain import db, journal, migrate
 from ejournal.domain.models import (
     Attendance,
     AttendanceStatus,
@@ -41,7 +41,8 @@ from ejournal.domain.models import (
     User,
 )
 from ejournal.domain.models import School as SchoolRow
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people import auth
+from ejournal.domain.people.passwords import hash_password
 from ejournal.domain.permissions import Actor
 from ejournal.state import base
 from ejournal.state.journal import (

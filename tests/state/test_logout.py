@@ -13,8 +13,8 @@ from typing import Any
 import reflex as rx
 from sqlmodel import select
 
-from ejournal.domain import auth
 from ejournal.domain.models import Role, UserSession
+from ejournal.domain.people import auth
 from ejournal.state.admin import AdminUsersState
 from ejournal.state.base import LOGIN_ROUTE, SessionState
 from ejournal.state.diary import DiaryState

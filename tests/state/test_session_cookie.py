@@ -18,8 +18,8 @@ import reflex as rx
 from sqlmodel import select
 
 from ejournal import web
-from ejournal.domain import auth
 from ejournal.domain.models import Role, UserSession
+from ejournal.domain.people import auth
 from ejournal.state.auth import LoginState
 from ejournal.state.base import SessionState
 from tests.state.conftest import StateWorld, call, give_cookie

@@ -23,9 +23,9 @@ from sqlalchemy import Engine
 
 from ejournal.config import get_settings
 from ejournal.domain import audit
-from ejournal.domain.audit import AuditAction, AuditEntity
+from ejournal.domain.audit.chain import AuditAction, AuditEntity
 from ejournal.domain.db import session_scope
-from ejournal.domain.passwords import hash_password
+from ejournal.domain.people.passwords import hash_password
 from ejournal.domain.seed.build import SIZES, Account, SchoolBuilder, SchoolData
 from ejournal.domain.seed.schoolyear import build_year, start_year_for
 from ejournal.domain.seed.store import empty_all, insert_rows, next_ids, reset_sequences, tables

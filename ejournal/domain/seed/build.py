@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from ejournal.domain.grading import Thresholds
 from ejournal.domain.models import EnrolmentKind, Gender, LeaveKind, Role
-from ejournal.domain.passwords import one_time_password
+from ejournal.domain.people.passwords import one_time_password
 from ejournal.domain.seed.curriculum import HOURS, SUBJECT_BY_NAME, SUBJECTS, WORK_TYPES
 from ejournal.domain.seed.names import FullName, NameFactory
 from ejournal.domain.seed.people import (

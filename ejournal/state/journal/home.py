@@ -9,11 +9,12 @@ from typing import Any
 
 import reflex as rx
 
-from ejournal.domain import journal, profile, slips
+from ejournal.domain import journal
 from ejournal.domain.errors import ConflictError, DomainError
 from ejournal.domain.journal import PageRef
+from ejournal.domain.people import profile, slips
 from ejournal.domain.permissions import Permission
-from ejournal.domain.school_clock import school_today_for
+from ejournal.domain.school.today import school_today_for
 from ejournal.state.base import SessionState, requires, run_service
 from ejournal.state.journal.wire import (
     AbsenceRow,

@@ -17,7 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from ejournal.domain.errors import NotFound
-from ejournal.domain.journal_data import AttendanceItem, CellState, MarkItem
+from ejournal.domain.journal.data import AttendanceItem, CellState, MarkItem
 from ejournal.domain.models import (
     AcademicYear,
     Attendance,

@@ -18,8 +18,7 @@ from sqlmodel import Session, col, select
 
 from ejournal.config import get_settings
 from ejournal.domain import audit
-from ejournal.domain.audit import AuditAction, AuditEntity
-from ejournal.domain.auth import FAMILY_ROLES, STAFF_ROLES, end_all_sessions
+from ejournal.domain.audit.chain import AuditAction, AuditEntity
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
 from ejournal.domain.models import (
@@ -34,8 +33,9 @@ from ejournal.domain.models import (
     User,
     utcnow,
 )
-from ejournal.domain.naming import full_name
-from ejournal.domain.passwords import hash_password, one_time_password
+from ejournal.domain.people.auth import FAMILY_ROLES, STAFF_ROLES, end_all_sessions
+from ejournal.domain.people.naming import full_name
+from ejournal.domain.people.passwords import hash_password, one_time_password
 from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target, allowed, require
 from ejournal.domain.text_rules import TextField, clean_text
 

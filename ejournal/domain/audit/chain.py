@@ -421,3 +421,24 @@ def check_anchor(session: Session, anchor: Anchor) -> ChainBreak | None:
             f"записей в журнале: {rows}, в якоре: {anchor.rows} — конец журнала удалён",
         )
     return None
+
+
+__all__ = [
+    "ACTION_TITLES",
+    "ENTITY_TITLES",
+    "GENESIS",
+    "Anchor",
+    "AuditAction",
+    "AuditEntity",
+    "ChainBreak",
+    "Entry",
+    "action_title",
+    "check_anchor",
+    "last_hash",
+    "make_anchor",
+    "record",
+    "record_many",
+    "row_digest",
+    "to_json",
+    "verify_chain",
+]

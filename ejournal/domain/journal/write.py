@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, col, select
 
 from ejournal.domain import audit, permissions
-from ejournal.domain.audit import AuditAction, AuditEntity
+from ejournal.domain.audit.chain import AuditAction, AuditEntity
 from ejournal.domain.errors import (
     ConflictError,
     DomainError,
@@ -33,7 +33,7 @@ from ejournal.domain.grading import (
     parse_cell,
     weighted_average,
 )
-from ejournal.domain.journal_context import (
+from ejournal.domain.journal.context import (
     AssignmentInfo,
     Intervals,
     LessonInfo,
@@ -51,7 +51,7 @@ from ejournal.domain.journal_context import (
     write_transaction,
     year_period,
 )
-from ejournal.domain.journal_data import (
+from ejournal.domain.journal.data import (
     AttendanceItem,
     CellError,
     CellResult,
@@ -62,7 +62,7 @@ from ejournal.domain.journal_data import (
     PeriodMarkResult,
     RemarkResult,
 )
-from ejournal.domain.journal_page import (
+from ejournal.domain.journal.read import (
     ABSENT_STATUSES,
     lesson_column,
 )
@@ -83,7 +83,7 @@ from ejournal.domain.models import (
     utcnow,
 )
 from ejournal.domain.permissions import Actor, Permission, Target
-from ejournal.domain.school_time import school_today
+from ejournal.domain.school.clock import school_today
 from ejournal.domain.text_rules import TextField, clean_text
 
 MSG_CANCELLED = "Урок отменён: в его клетки ничего не записывается."

@@ -34,7 +34,7 @@ from ejournal.domain.models import (
     User,
     WorkType,
 )
-from ejournal.domain.naming import class_name, full_name
+from ejournal.domain.people.naming import class_name, full_name
 from ejournal.domain.permissions import ROLE_TITLES
 
 #: Russian labels of the recorded fields; a field not listed is shown under its own key.

@@ -23,8 +23,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from ejournal.config import get_settings
-from ejournal.domain import audit, throttle
-from ejournal.domain.audit import AuditAction, AuditEntity
+from ejournal.domain import audit
+from ejournal.domain.audit.chain import AuditAction, AuditEntity
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
 from ejournal.domain.models import (
     LoginEvent,
@@ -38,7 +38,8 @@ from ejournal.domain.models import (
     UserSession,
     utcnow,
 )
-from ejournal.domain.passwords import (
+from ejournal.domain.people import throttle
+from ejournal.domain.people.passwords import (
     hash_password,
     hash_rounds,
     password_problem,

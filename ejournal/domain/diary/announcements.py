@@ -15,17 +15,17 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from ejournal.domain import audit, permissions
-from ejournal.domain.audit import AuditAction, AuditEntity
+from ejournal.domain.audit.chain import AuditAction, AuditEntity
 from ejournal.domain.db import read_only
-from ejournal.domain.diary import (
+from ejournal.domain.diary.child import (
     ChildContext,
     load_child,
 )
 from ejournal.domain.errors import NotFound, ValidationError
 from ejournal.domain.models import Announcement, Audience, ClassGroup, Role, School, Staff
-from ejournal.domain.naming import full_name, group_name
+from ejournal.domain.people.naming import full_name, group_name
 from ejournal.domain.permissions import Actor, Permission, Scope, Target, require_some
-from ejournal.domain.school_time import school_today
+from ejournal.domain.school.clock import school_today
 from ejournal.domain.text_rules import TextField, clean_text
 
 AUDIENCE_TITLES = {

@@ -18,7 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from ejournal.domain import permissions
-from ejournal.domain.audit import AuditEntity
+from ejournal.domain.audit.chain import AuditEntity
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, PermissionDenied
 from ejournal.domain.grading import (
@@ -26,7 +26,7 @@ from ejournal.domain.grading import (
     may_leave_unattested,
     weighted_average,
 )
-from ejournal.domain.journal_context import (
+from ejournal.domain.journal.context import (
     TERM_KINDS,
     AssignmentInfo,
     current_year,
@@ -43,7 +43,7 @@ from ejournal.domain.journal_context import (
     work_type_label,
     year_period,
 )
-from ejournal.domain.journal_data import (
+from ejournal.domain.journal.data import (
     AbsenceItem,
     JournalPage,
     LessonColumn,
@@ -74,9 +74,9 @@ from ejournal.domain.models import (
     TimetableSlot,
     WorkType,
 )
-from ejournal.domain.naming import class_name, person_short
+from ejournal.domain.people.naming import class_name, person_short
 from ejournal.domain.permissions import Actor, Permission, Scope, Target, require_some
-from ejournal.domain.school_time import school_today
+from ejournal.domain.school.clock import school_today
 
 ABSENT_STATUSES = (AttendanceStatus.ABSENT.value, AttendanceStatus.EXCUSED.value)
 

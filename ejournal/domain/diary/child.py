@@ -45,9 +45,9 @@ from ejournal.domain.models import (
     WeekAcknowledgement,
     WorkType,
 )
-from ejournal.domain.naming import full_name, group_name, short_name
+from ejournal.domain.people.naming import full_name, group_name, short_name
 from ejournal.domain.permissions import Actor, Permission, Target, require_some
-from ejournal.domain.school_time import local_date, local_day_bounds, school_today
+from ejournal.domain.school.clock import local_date, local_day_bounds, school_today
 
 #: Fewest students with an average before the class spread is shown: with fewer, a
 #: bucket count could give away a classmate's result.
@@ -711,4 +711,41 @@ __all__ = [
     "remarks",
     "subject_marks",
     "week_confirmations",
+]
+
+
+__all__ = [
+    "PERIOD_IN_THIS",
+    "SPREAD_MIN_STUDENTS",
+    "WEEKDAY_NAMES",
+    "ChildContext",
+    "ChildRef",
+    "ConfirmationRow",
+    "MarkEntry",
+    "PeriodMarkEntry",
+    "PublishedPeriod",
+    "RemarkEntry",
+    "SpreadBucket",
+    "SubjectSummary",
+    "TrendPoint",
+    "WeekConfirmation",
+    "child_assignments",
+    "child_period",
+    "child_ref",
+    "children_of",
+    "confirm_week",
+    "holiday_name",
+    "holidays_for",
+    "is_staff",
+    "load_child",
+    "period_marks",
+    "period_marks_for",
+    "published_on",
+    "remark_entries",
+    "remarks",
+    "spread_buckets",
+    "subject_marks",
+    "trend_points",
+    "week_confirmations",
+    "week_monday",
 ]

@@ -23,8 +23,7 @@ from sqlmodel import Session, col, select
 
 from ejournal.config import PROJECT_ROOT, get_settings
 from ejournal.domain import audit
-from ejournal.domain.audit import AuditAction, AuditEntity
-from ejournal.domain.auth import STAFF_ROLES
+from ejournal.domain.audit.chain import AuditAction, AuditEntity
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, ValidationError
 from ejournal.domain.models import (
@@ -37,16 +36,17 @@ from ejournal.domain.models import (
     Student,
     User,
 )
-from ejournal.domain.naming import full_name, group_name
-from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target, require
-from ejournal.domain.site_map import LOGIN_PATH
-from ejournal.domain.users import (
+from ejournal.domain.people.auth import STAFF_ROLES
+from ejournal.domain.people.naming import full_name, group_name
+from ejournal.domain.people.users import (
     IssuedCredentials,
     open_account_unchecked,
     person_of,
     require_credentials_for,
     reset_unchecked,
 )
+from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target, require
+from ejournal.domain.site_map import LOGIN_PATH
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"

@@ -15,9 +15,9 @@ from decimal import Decimal
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from ejournal.domain.announcements import AnnouncementView, announcements_between
 from ejournal.domain.db import read_only
-from ejournal.domain.diary import (
+from ejournal.domain.diary.announcements import AnnouncementView, announcements_between
+from ejournal.domain.diary.child import (
     WEEKDAY_NAMES,
     ChildRef,
     RemarkEntry,
@@ -40,9 +40,9 @@ from ejournal.domain.models import (
     WeekAcknowledgement,
     WorkType,
 )
-from ejournal.domain.naming import short_name
+from ejournal.domain.people.naming import short_name
 from ejournal.domain.permissions import Actor
-from ejournal.domain.school_time import school_today
+from ejournal.domain.school.clock import school_today
 
 ATTENDANCE_LABELS = {
     AttendanceStatus.ABSENT: "н",

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from ejournal.domain import permissions
 from ejournal.domain.db import read_only
-from ejournal.domain.diary import (
+from ejournal.domain.diary.child import (
     ChildContext,
     child_assignments,
     load_child,
@@ -41,7 +41,7 @@ from ejournal.domain.models import (
     ThreadParticipant,
     utcnow,
 )
-from ejournal.domain.naming import full_name, group_name, short_name
+from ejournal.domain.people.naming import full_name, group_name, short_name
 from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target, require_some
 from ejournal.domain.text_rules import TextField, clean_text
 

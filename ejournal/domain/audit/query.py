@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from ejournal.domain import audit_text
+from ejournal.domain.audit import text as audit_text
 from ejournal.domain.db import read_only
 from ejournal.domain.models import AuditLog
 from ejournal.domain.permissions import Actor, Permission, require

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from ejournal.domain.db import read_only
 from ejournal.domain.models import AcademicYear, ClassGroup, Parent, School, Staff, Student, User
-from ejournal.domain.naming import person_short
+from ejournal.domain.people.naming import person_short
 
 DEFAULT_SCHOOL_NAME = "Электронный журнал"
 

@@ -19,7 +19,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from sqlmodel import Session, col, select
 
 from ejournal.domain.db import read_only
-from ejournal.domain.diary import (
+from ejournal.domain.diary.child import (
     child_assignments,
     child_period,
     load_child,
@@ -27,11 +27,11 @@ from ejournal.domain.diary import (
     published_on,
     subject_marks,
 )
-from ejournal.domain.diary_week import safe_links
+from ejournal.domain.diary.week import safe_links
 from ejournal.domain.models import Attendance, AttendanceStatus, Lesson, Subject
+from ejournal.domain.people.slips import register_fonts
 from ejournal.domain.permissions import Actor
-from ejournal.domain.school_time import school_today
-from ejournal.domain.slips import register_fonts
+from ejournal.domain.school.clock import school_today
 
 
 def _d(day: dt.date) -> str:

@@ -10,7 +10,7 @@ from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound
 from ejournal.domain.models import School
 from ejournal.domain.permissions import Actor
-from ejournal.domain.school_time import school_today
+from ejournal.domain.school.clock import school_today
 
 
 @read_only

@@ -1,12 +1,13 @@
-"""The teacher's journal (ЭЖ): the services the journal page calls, in one place.
+"""The class journal (ЭЖ): reading a page, writing cells, lessons and period marks.
 
-Reading lives in `journal_page`, writing in `journal_write`, shared loading in
-`journal_context`, and the plain data they return in `journal_data`.
+Owns: read (pages, lists, live changes), write (cells, pastes, lessons, period marks,
+excuses, remarks), context (shared loading), data (the plain results). The services the
+pages call are re-exported here.
 """
 
 from __future__ import annotations
 
-from ejournal.domain.journal_data import (
+from ejournal.domain.journal.data import (
     AbsenceItem,
     AttendanceItem,
     CellError,
@@ -26,7 +27,7 @@ from ejournal.domain.journal_data import (
     RemarkResult,
     StudentRow,
 )
-from ejournal.domain.journal_page import (
+from ejournal.domain.journal.read import (
     ABSENCE_WEEKS,
     changes_since,
     list_pages,
@@ -35,7 +36,7 @@ from ejournal.domain.journal_page import (
     search_plan_items,
     unexcused_absences,
 )
-from ejournal.domain.journal_write import (
+from ejournal.domain.journal.write import (
     create_lesson,
     excuse_absence,
     paste_block,

@@ -19,7 +19,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from ejournal.domain.db import read_only
-from ejournal.domain.diary import (
+from ejournal.domain.diary.child import (
     PERIOD_IN_THIS,
     child_assignments,
     child_period,
@@ -40,7 +40,7 @@ from ejournal.domain.models import (
     WorkType,
 )
 from ejournal.domain.permissions import Actor
-from ejournal.domain.school_time import school_today
+from ejournal.domain.school.clock import school_today
 
 #: Above this many compositions the plan keeps the greedy (heaviest-first) choice.
 MAX_COMPOSITIONS = 20_000
@@ -387,6 +387,20 @@ __all__ = [
     "Plan",
     "PlanStep",
     "Thresholds",
+    "WorkOption",
+    "plan_marks",
+    "reaches",
+    "remaining_lessons",
+    "what_do_i_need",
+]
+
+
+__all__ = [
+    "DEFAULT_OPTION_NAME",
+    "MAX_COMPOSITIONS",
+    "NeedResult",
+    "Plan",
+    "PlanStep",
     "WorkOption",
     "plan_marks",
     "reaches",

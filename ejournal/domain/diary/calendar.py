@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select
 
 from ejournal.domain.db import read_only
-from ejournal.domain.diary import load_child
+from ejournal.domain.diary.child import load_child
 from ejournal.domain.models import Period, PeriodKind, School
 from ejournal.domain.permissions import Actor
-from ejournal.domain.school_time import school_today
+from ejournal.domain.school.clock import school_today
 
 DEFAULT_TIMEZONE = "Europe/Moscow"
 

@@ -32,8 +32,8 @@ from sqlmodel import Session, col, or_, select
 
 from ejournal.config import Settings, get_settings
 from ejournal.domain import audit
-from ejournal.domain.audit import AuditAction, AuditEntity
-from ejournal.domain.audit_text import user_names
+from ejournal.domain.audit.chain import AuditAction, AuditEntity
+from ejournal.domain.audit.text import user_names
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, ValidationError
 from ejournal.domain.models import (

@@ -1,0 +1,3 @@
+"""People and their access: accounts and roles (`users`), login and sessions (`auth`),
+throttling (`throttle`), passwords, profiles, names (`naming`) and credential slips.
+"""
