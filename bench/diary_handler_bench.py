@@ -98,12 +98,11 @@ def run() -> None:
     from reflex.istate.data import HeaderData
 
     import ejournal.ejournal  # noqa: F401 - registers the States
-    from ejournal.state import base
     from ejournal.state.diary import DiaryState
 
     engine, folder = _engine()
     # The handlers open sessions through get_engine(): point it at the bench database.
-    patched = (db, base)
+    patched = (db,)
     originals = [getattr(m, "get_engine") for m in patched]  # noqa: B009
 
     def get_engine(url: str | None = None) -> Engine:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, and_, false, or_
+from sqlmodel import Session, col, select
 
 from ejournal.domain.errors import PermissionDenied
 from ejournal.domain.models import (
@@ -344,3 +346,63 @@ def matrix_markdown() -> str:
         cells = [titles[MATRIX[r][perm]] if perm in MATRIX[r] else "—" for r in roles]
         lines.append(f"| `{perm.value}` | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- scoped lists
+
+#: The kinds of rows a list can be scoped over.
+Scoped = type[TeachingAssignment] | type[ClassGroup] | type[Student]
+
+
+def scope_clause(
+    actor: Actor, permission: Permission, over: Scoped, *, only: set[Scope] | None = None
+) -> ColumnElement[bool]:
+    """The SQL condition keeping the rows of `over` (assignments, classes or students) that
+    `actor` reaches with `permission`: own lessons, own class, own children, self or all —
+    always within the actor's school. Every list query filters with it (as netbox's
+    `restrict(user, action)`), so no State or page filters by scope itself. `only` keeps
+    just those scopes (a family's own children, not the classes a parent also teaches).
+    """
+    if actor.must_change_password and permission is not Permission.OWN_ACCOUNT:
+        return false()
+    scopes = actor.scopes(permission)
+    if only is not None:
+        scopes &= only
+    school_classes = select(ClassGroup.id).where(ClassGroup.school_id == actor.school_id)
+    if over is TeachingAssignment:
+        in_school: ColumnElement[bool] = col(TeachingAssignment.class_id).in_(school_classes)
+        class_col: Any = TeachingAssignment.class_id
+    elif over is ClassGroup:
+        in_school = col(ClassGroup.school_id) == actor.school_id
+        class_col = ClassGroup.id
+    else:
+        in_school = col(Student.school_id) == actor.school_id
+        class_col = Student.class_id
+    if Scope.ALL in scopes:
+        return in_school
+    ors: list[ColumnElement[bool]] = []
+    if Scope.OWN_TEACHING in scopes and actor.staff_id is not None:
+        substituted = select(Lesson.assignment_id).where(
+            Lesson.substitute_teacher_id == actor.staff_id
+        )
+        if over is TeachingAssignment:
+            ors.append(col(TeachingAssignment.teacher_id) == actor.staff_id)
+            ors.append(col(TeachingAssignment.id).in_(substituted))
+        else:
+            taught = select(TeachingAssignment.class_id).where(
+                or_(
+                    col(TeachingAssignment.teacher_id) == actor.staff_id,
+                    col(TeachingAssignment.id).in_(substituted),
+                )
+            )
+            ors.append(col(class_col).in_(taught))
+    if Scope.OWN_CLASS in scopes and actor.class_teacher_of:
+        ors.append(col(class_col).in_(sorted(actor.class_teacher_of)))
+    if Scope.OWN_CHILDREN in scopes and actor.parent_id is not None and over is Student:
+        children = select(ParentLink.student_id).where(ParentLink.parent_id == actor.parent_id)
+        ors.append(col(Student.id).in_(children))
+    if Scope.SELF in scopes and actor.student_id is not None and over is Student:
+        ors.append(col(Student.id) == actor.student_id)
+    if not ors:
+        return false()
+    return and_(in_school, or_(*ors))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 
@@ -16,7 +15,7 @@ from ejournal.domain.models import Role
 from ejournal.domain.people import profile, slips, throttle, users
 from ejournal.domain.permissions import ROLE_TITLES, Permission
 from ejournal.state.auth import as_row
-from ejournal.state.base import SessionState, read_session, requires, run_service
+from ejournal.state.base import SessionState, requires, run_service
 
 #: Roles an administrator can give to staff here (family roles come with their accounts).
 STAFF_ROLE_CHOICES = [
@@ -116,11 +115,10 @@ class AdminUsersState(SessionState):
         self._clear_issued()
         actor = self._actor()
 
-        def read() -> list[tuple[int, str]]:
-            with read_session() as session:
-                return profile.class_choices(session, actor.school_id)
-
-        self.classes = [{"value": str(i), "label": n} for i, n in await asyncio.to_thread(read)]
+        classes = await run_service(
+            profile.class_choices, actor=actor, permission=Permission.USER_MANAGE
+        )
+        self.classes = [{"value": str(i), "label": n} for i, n in classes]
         await self._refresh()
         await self._refresh_failures()
 
@@ -406,12 +404,7 @@ class AdminAuditState(SessionState):
         filters: dict[str, Any] = {}
         person = str(form.get("person", "")).strip()[:64]
         if person:
-
-            def find() -> int | None:
-                with read_session() as session:
-                    return profile.user_id_by_login(session, person)
-
-            person_id = await asyncio.to_thread(find)
+            person_id = await run_service(profile.user_id_by_login, person)
             if person_id is None:
                 self.filter_error = "Пользователь с таким логином не найден."
                 return

@@ -12,8 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import reflex as rx
+from sqlmodel import Session
 
-from ejournal.domain.db import session_scope
+from ejournal.domain.db import run_transaction
 from ejournal.domain.errors import DomainError
 from ejournal.domain.people import auth, profile, throttle
 from ejournal.domain.permissions import Permission
@@ -21,7 +22,6 @@ from ejournal.state.base import (
     CHANGE_PASSWORD_ROUTE,
     SessionState,
     public,
-    read_session,
     requires,
     run_service,
 )
@@ -78,11 +78,7 @@ class LoginState(SessionState):
         self.locked = False
         self.busy = False
 
-        def read() -> str:
-            with read_session() as session:
-                return profile.school_name(session)
-
-        self.school_name = await asyncio.to_thread(read)
+        self.school_name = await run_service(profile.school_name)
         actor, must_change = await self._session_actor()
         if actor is not None:
             return rx.redirect(CHANGE_PASSWORD_ROUTE if must_change else self._home())
@@ -105,23 +101,22 @@ class LoginState(SessionState):
         ip = _client_ip(self)
         user_agent = (self.router.headers.user_agent or "")[:300]
 
-        def attempt() -> Any:
-            # bcrypt runs here, in a worker thread with its own session.
-            with session_scope() as session:
-                result = auth.authenticate(
-                    session,
-                    login=login,
-                    password=password,
-                    remember=remember,
-                    ip=ip,
-                    user_agent=user_agent,
-                    handoff=True,
-                )
-                if not result.ok or result.user_id is None:
-                    return result, None
-                return result, auth.load_actor(session, result.user_id)
+        def attempt(session: Session) -> Any:
+            # bcrypt runs in the password pool; authenticate commits before it hashes.
+            result = auth.authenticate(
+                session,
+                login=login,
+                password=password,
+                remember=remember,
+                ip=ip,
+                user_agent=user_agent,
+                handoff=True,
+            )
+            if not result.ok or result.user_id is None:
+                return result, None
+            return result, auth.load_actor(session, result.user_id)
 
-        result, actor = await run_password_work(attempt)
+        result, actor = await run_password_work(lambda: run_transaction(attempt))
         self.busy = False
         if not result.ok or actor is None or not result.token:
             self.error = result.message or "Не удалось войти. Попробуйте ещё раз."
@@ -157,19 +152,18 @@ class PasswordState(SessionState):
             return None
         actor, token = self._actor(), self._token()
 
-        def change() -> None:
+        def change(session: Session) -> None:
             # Two bcrypt runs (check the old password, hash the new one): the password pool.
-            with session_scope() as session:
-                auth.change_password(
-                    session,
-                    actor=actor,
-                    old_password=old,
-                    new_password=new,
-                    current_token=token,
-                )
+            auth.change_password(
+                session,
+                actor=actor,
+                old_password=old,
+                new_password=new,
+                current_token=token,
+            )
 
         try:
-            await run_password_work(change)
+            await run_password_work(lambda: run_transaction(change))
         except DomainError as e:
             self.password_error = e.message
             return None

@@ -55,7 +55,7 @@ from sqlmodel import Session
 
 from ejournal import web
 from ejournal.domain import site_map
-from ejournal.domain.db import get_engine, is_transient, run_transaction, session_scope
+from ejournal.domain.db import is_transient, run_transaction, session_scope
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Role
 from ejournal.domain.people import auth, profile
@@ -214,11 +214,6 @@ async def run_service(
     DomainError propagates.
     """
     return await asyncio.to_thread(run_transaction, fn, *args, **kwargs)
-
-
-def read_session() -> Session:
-    """A plain session for a quick read in a sync context (close it: use ``with``)."""
-    return Session(get_engine(), expire_on_commit=False)
 
 
 # --------------------------------------------------------------------------- pages
@@ -452,13 +447,9 @@ class SessionState(rx.State):
         return home
 
     async def _fill_header(self, actor: Actor) -> None:
-        def read() -> tuple[str, str]:
-            with read_session() as session:
-                return profile.display_name(session, actor.user_id), profile.school_name(
-                    session, actor.school_id
-                )
-
-        self.user_name, self.school_name = await asyncio.to_thread(read)
+        self.user_name, self.school_name = await run_service(
+            profile.header, user_id=actor.user_id, school_id=actor.school_id
+        )
         self.active_role = self._active_role
         self.role_options = [
             {"value": r.value, "label": role_title(r.value)} for r in _ordered_roles(actor)

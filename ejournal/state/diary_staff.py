@@ -7,7 +7,6 @@ convenience only; the services check the class of every call.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Audience
 from ejournal.domain.people import profile
 from ejournal.domain.permissions import Actor, Permission, Scope
-from ejournal.state.base import SessionState, read_session, requires, run_service
+from ejournal.state.base import SessionState, requires, run_service
 from ejournal.state.diary import as_int, day_month, local_stamp, parse_day, week_title
 
 
@@ -40,15 +39,9 @@ class ConfirmationRow:
 
 
 async def _class_options(actor: Actor, permission: Permission) -> list[ClassOption]:
-    """The classes the actor works with for ``permission``: all of them, or those they lead."""
+    """The classes the actor reaches with ``permission`` (the domain scopes the list)."""
 
-    def read() -> list[tuple[int, str]]:
-        with read_session() as session:
-            return profile.class_choices(session, actor.school_id)
-
-    choices = await asyncio.to_thread(read)
-    if Scope.ALL not in actor.scopes(permission):
-        choices = [(i, n) for i, n in choices if i in actor.class_teacher_of]
+    choices = await run_service(profile.class_choices, actor=actor, permission=permission)
     return [ClassOption(str(i), n) for i, n in choices]
 
 

@@ -125,10 +125,9 @@ def test_a_forged_admin_event_with_a_parents_browser_session_is_refused(
 
     engine = make_engine(live_server.db_url)
     import ejournal.domain.db as db
-    import ejournal.state.base as base
 
-    saved = (db.get_engine, base.get_engine)
-    db.get_engine = base.get_engine = lambda url=None: engine  # type: ignore[assignment]
+    saved = db.get_engine
+    db.get_engine = lambda url=None: engine  # type: ignore[assignment]
     try:
         with Session(engine) as s:
             audit_rows = s.exec(select(func.count()).select_from(AuditLog)).one()
@@ -144,7 +143,7 @@ def test_a_forged_admin_event_with_a_parents_browser_session_is_refused(
             assert user is not None and user.is_active
             assert s.exec(select(func.count()).select_from(AuditLog)).one() == audit_rows
     finally:
-        db.get_engine, base.get_engine = saved  # type: ignore[assignment]
+        db.get_engine = saved  # type: ignore[assignment]
         engine.dispose()
     # The parent's own session is still good: the refusal did not log them out.
     page.goto("/diary")

@@ -26,7 +26,6 @@ from ejournal import web
 from ejournal.domain import db, migrate
 from ejournal.domain.models import Role
 from ejournal.domain.people import auth
-from ejournal.state import base
 from tests.state.people import TinySchool, make_tiny_school
 
 T = TypeVar("T", bound=rx.State)
@@ -115,6 +114,5 @@ def world(
         return engine
 
     monkeypatch.setattr(db, "get_engine", get_engine)
-    monkeypatch.setattr(base, "get_engine", get_engine)
     yield StateWorld(template_db[1], engine)
     engine.dispose()

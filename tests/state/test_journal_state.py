@@ -44,7 +44,6 @@ from ejournal.domain.models import School as SchoolRow
 from ejournal.domain.people import auth
 from ejournal.domain.people.passwords import hash_password
 from ejournal.domain.permissions import Actor
-from ejournal.state import base
 from ejournal.state.journal import (
     MAX_ROWS,
     ClassHomeState,
@@ -124,7 +123,6 @@ def school(
     shutil.copy(seeded_template[0], path)
     engine = db.make_engine(f"sqlite:///{path}")
     monkeypatch.setattr(db, "get_engine", lambda url=None: engine)
-    monkeypatch.setattr(base, "get_engine", lambda url=None: engine)
     yield School(engine, seeded_template[1])
     engine.dispose()
 

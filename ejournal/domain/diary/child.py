@@ -29,7 +29,6 @@ from ejournal.domain.models import (
     Lesson,
     Mark,
     Parent,
-    ParentLink,
     Period,
     PeriodKind,
     PeriodMark,
@@ -46,7 +45,7 @@ from ejournal.domain.models import (
     WorkType,
 )
 from ejournal.domain.people.naming import full_name, group_name, short_name
-from ejournal.domain.permissions import Actor, Permission, Target, require_some
+from ejournal.domain.permissions import Actor, Permission, Scope, Target, require_some, scope_clause
 from ejournal.domain.school.clock import local_date, local_day_bounds, school_today
 
 #: Fewest students with an average before the class spread is shown: with fewer, a
@@ -209,21 +208,12 @@ def child_period(session: Session, ctx: ChildContext, period_id: int) -> Period:
 def children_of(session: Session, *, actor: Actor | None) -> list[ChildRef]:
     """The children whose diary `actor` opens: a parent's linked children, a student's self."""
     actor = require_some(actor, Permission.DIARY_READ)
-    ids: list[int] = []
-    if actor.parent_id is not None:
-        ids = list(
-            session.exec(
-                select(ParentLink.student_id).where(ParentLink.parent_id == actor.parent_id)
-            ).all()
-        )
-    elif actor.student_id is not None:
-        ids = [actor.student_id]
-    if not ids:
-        return []
+    # A family's own: staff who also read diaries (their class, the school) are not «parents».
+    family = {Scope.OWN_CHILDREN, Scope.SELF}
     rows = session.exec(
         select(Student, ClassGroup)
         .join(ClassGroup, col(ClassGroup.id) == Student.class_id, isouter=True)
-        .where(col(Student.id).in_(ids), Student.school_id == actor.school_id)
+        .where(scope_clause(actor, Permission.DIARY_READ, Student, only=family))
         .order_by(col(Student.last_name), col(Student.first_name))
     ).all()
     return [child_ref(s, g) for s, g in rows]

@@ -75,7 +75,7 @@ from ejournal.domain.models import (
     WorkType,
 )
 from ejournal.domain.people.naming import class_name, person_short
-from ejournal.domain.permissions import Actor, Permission, Scope, Target, require_some
+from ejournal.domain.permissions import Actor, Permission, Target, require_some, scope_clause
 from ejournal.domain.school.clock import school_today
 
 ABSENT_STATUSES = (AttendanceStatus.ABSENT.value, AttendanceStatus.EXCUSED.value)
@@ -267,7 +267,6 @@ def list_pages(session: Session, *, actor: Actor, year_id: int | None = None) ->
         if year is None:
             return []
         year_id = year.id
-    scopes = actor.scopes(Permission.JOURNAL_READ)
     stmt = (
         sa_select(TeachingAssignment, ClassGroup, Subject, Subgroup, Staff)
         .join(ClassGroup, col(ClassGroup.id) == TeachingAssignment.class_id)
@@ -277,21 +276,9 @@ def list_pages(session: Session, *, actor: Actor, year_id: int | None = None) ->
         .where(
             col(TeachingAssignment.year_id) == year_id,
             col(ClassGroup.school_id) == actor.school_id,
+            scope_clause(actor, Permission.JOURNAL_READ, TeachingAssignment),
         )
     )
-    if Scope.ALL not in scopes:
-        ors: list[Any] = []
-        if Scope.OWN_TEACHING in scopes and actor.staff_id is not None:
-            substituted = select(Lesson.assignment_id).where(
-                Lesson.substitute_teacher_id == actor.staff_id
-            )
-            ors.append(col(TeachingAssignment.teacher_id) == actor.staff_id)
-            ors.append(col(TeachingAssignment.id).in_(substituted))
-        if Scope.OWN_CLASS in scopes and actor.class_teacher_of:
-            ors.append(col(TeachingAssignment.class_id).in_(list(actor.class_teacher_of)))
-        if not ors:
-            return []
-        stmt = stmt.where(or_(*ors))
     periods = list(
         session.exec(
             select(Period)

@@ -115,7 +115,9 @@ class ClassHomeState(SessionState):
         try:
             today = await run_service(school_today_for, actor=actor)
             pages = await run_service(journal.list_pages, actor=actor)
-            classes = await run_service(profile.class_choices, school_id=actor.school_id)
+            classes = await run_service(
+                profile.class_choices, actor=actor, permission=Permission.ATTENDANCE_EXCUSE
+            )
         except DomainError as e:
             self.home_error = e.message
             return None
