@@ -4,6 +4,9 @@ Every logged-in page is added with ``guarded_page`` (permission + on-load handle
 public pages (start, login) with ``app.add_page``.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import reflex as rx
 
 from ejournal import web
@@ -47,79 +50,22 @@ app.add_page(index.page, route="/", title="Электронный журнал",
 app.add_page(
     index.page, route="/login", title="Вход — Электронный журнал", on_load=LoginState.open_start
 )
-guarded_page(
-    app,
-    route=site_map.CHANGE_PASSWORD_PATH,
-    component=change_password.page,
-)
-guarded_page(
-    app,
-    route="/account",
-    component=account.page,
-    on_load=[AccountState.load_sessions],
-)
-guarded_page(
-    app,
-    route="/teacher",
-    component=journal.teacher,
-    on_load=[TeacherHomeState.load],
-)
-guarded_page(
-    app,
-    route="/class",
-    component=journal.class_teacher,
-    on_load=[ClassHomeState.load],
-)
-guarded_page(
-    app,
-    route="/journal",
-    component=journal.journal,
-    on_load=[JournalState.load],
-)
-guarded_page(
-    app,
-    route="/dashboard",
-    component=home.dashboard,
-)
-guarded_page(
-    app,
-    route="/diary",
-    component=diary.week,
-    on_load=[DiaryState.load, DiaryNavState.load_unread],
-)
-guarded_page(
-    app,
-    route="/diary/marks",
-    component=diary.marks,
-    on_load=[DiaryMarksState.load, DiaryNavState.load_unread],
-)
-guarded_page(
-    app,
-    route="/messages",
-    component=messages.page,
-    on_load=[MessagesState.load, DiaryNavState.load_unread],
-)
-guarded_page(
-    app,
-    route="/class/confirmations",
-    component=diary_staff.confirmations,
-    on_load=[ConfirmationsState.load],
-)
-guarded_page(
-    app,
-    route="/announcements",
-    component=diary_staff.announcements,
-    on_load=[AnnouncementsState.load],
-)
-guarded_page(
-    app,
-    route="/admin/users",
-    component=admin_users.page,
-    on_load=[AdminUsersState.load],
-)
-guarded_page(
-    app,
-    route="/admin/audit",
-    component=admin_audit.page,
-    on_load=[AdminAuditState.load],
-)
+#: Each page of the site map with its component and what loads it (title, permission and
+#: menu come from ejournal/domain/site_map.py; a test checks every route there is here).
+PAGES: dict[str, tuple[Callable[[], rx.Component], list[Any]]] = {
+    site_map.CHANGE_PASSWORD_PATH: (change_password.page, []),
+    "/account": (account.page, [AccountState.load_sessions]),
+    "/teacher": (journal.teacher, [TeacherHomeState.load]),
+    "/class": (journal.class_teacher, [ClassHomeState.load]),
+    "/journal": (journal.journal, [JournalState.load]),
+    "/dashboard": (home.dashboard, []),
+    "/diary": (diary.week, [DiaryState.load, DiaryNavState.load_unread]),
+    "/diary/marks": (diary.marks, [DiaryMarksState.load, DiaryNavState.load_unread]),
+    "/messages": (messages.page, [MessagesState.load, DiaryNavState.load_unread]),
+    "/class/confirmations": (diary_staff.confirmations, [ConfirmationsState.load]),
+    "/announcements": (diary_staff.announcements, [AnnouncementsState.load]),
+    "/admin/users": (admin_users.page, [AdminUsersState.load]),
+    "/admin/audit": (admin_audit.page, [AdminAuditState.load]),
+}
+for route, (component, loaders) in PAGES.items():
+    guarded_page(app, route=route, component=component, on_load=loaders)

@@ -12,6 +12,7 @@ from ejournal.domain import audit
 from ejournal.domain.audit import query as audit_query
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Role
+from ejournal.domain.numbers import int_or_none
 from ejournal.domain.people import profile, slips, throttle, users
 from ejournal.domain.permissions import ROLE_TITLES, Permission
 from ejournal.state.auth import as_row
@@ -69,13 +70,6 @@ def _failed_address_row(row: throttle.SlowedAddress) -> dict[str, Any]:
         "delayed_until": _clock(row.delayed_until),
         "last_failure_at": _when(row.last_failure_at),
     }
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
 
 
 class AdminUsersState(SessionState):
@@ -138,7 +132,7 @@ class AdminUsersState(SessionState):
     @requires(Permission.USER_MANAGE)
     async def clear_account_failures(self, user_id: int) -> Any:
         """Forget an account's failed logins and its delay (audited)."""
-        uid = _int_or_none(user_id)
+        uid = int_or_none(user_id)
         if uid is None:
             return None
         try:
@@ -169,7 +163,7 @@ class AdminUsersState(SessionState):
     async def select_user(self, user_id: int) -> Any:
         """Open one account's card (roles, parent link, actions)."""
         self._clear_issued()
-        match = [r for r in self.rows if r["user_id"] == _int_or_none(user_id)]
+        match = [r for r in self.rows if r["user_id"] == int_or_none(user_id)]
         self.selected = match[0] if match else {}
 
     @requires(Permission.USER_MANAGE)
@@ -192,7 +186,7 @@ class AdminUsersState(SessionState):
         """Create a staff account; its one-time password is shown once."""
         self._clear_issued()
         role = str(form.get("role", "") or Role.TEACHER.value)
-        class_id = _int_or_none(form.get("class_id")) if role == Role.CLASS_TEACHER else None
+        class_id = int_or_none(form.get("class_id")) if role == Role.CLASS_TEACHER else None
         if role == Role.CLASS_TEACHER and class_id is None:
             self.form_error = "Выберите класс классного руководителя."
             return None
@@ -249,12 +243,12 @@ class AdminUsersState(SessionState):
     async def grant_role(self, form: dict[str, Any]) -> Any:
         """Give the selected staff member a role (class teacher: with a class)."""
         self._clear_issued()
-        user_id = _int_or_none(self.selected.get("user_id"))
+        user_id = int_or_none(self.selected.get("user_id"))
         role = str(form.get("role", ""))
         if user_id is None or role not in {r.value for r in Role}:
             self.form_error = "Выберите пользователя и роль."
             return None
-        class_id = _int_or_none(form.get("class_id")) if role == Role.CLASS_TEACHER else None
+        class_id = int_or_none(form.get("class_id")) if role == Role.CLASS_TEACHER else None
         _, toast = await self._act(
             users.grant_role, "Роль назначена.", user_id=user_id, role=Role(role), class_id=class_id
         )
@@ -264,7 +258,7 @@ class AdminUsersState(SessionState):
     async def revoke_role(self, role: str) -> Any:
         """Take a role away from the selected user (all its classes, for a class teacher)."""
         self._clear_issued()
-        user_id = _int_or_none(self.selected.get("user_id"))
+        user_id = int_or_none(self.selected.get("user_id"))
         if user_id is None or role not in {r.value for r in Role}:
             return None
         _, toast = await self._act(

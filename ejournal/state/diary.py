@@ -22,6 +22,7 @@ from ejournal.domain.diary import calendar as diary_calendar
 from ejournal.domain.diary import extract_pdf
 from ejournal.domain.diary import week as diary_week
 from ejournal.domain.errors import DomainError
+from ejournal.domain.numbers import decimal_text, int_or_none
 from ejournal.domain.permissions import Permission
 from ejournal.state.base import SessionState, requires, run_service
 
@@ -61,11 +62,6 @@ def week_title(first: dt.date, last: dt.date) -> str:
     return f"{day_month(first)} – {day_month(last)} {last.year}"
 
 
-def decimal_text(value: Decimal | None) -> str:
-    """A Russian decimal: 4.5 → «4,50»; None → «—»."""
-    return "—" if value is None else f"{value:.2f}".replace(".", ",")
-
-
 def weight_text(weight: Decimal) -> str:
     """A mark's weight without trailing zeros: 2 → «2», 1.5 → «1,5»."""
     text = f"{weight.normalize():f}"
@@ -93,13 +89,6 @@ def parse_day(value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
-        return None
-
-
-def as_int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
         return None
 
 
@@ -283,7 +272,7 @@ class DiaryState(SessionState):
         return self._school_zone
 
     async def _show_week(self, student_id: Any, week_start: Any) -> Any:
-        sid = as_int(student_id)
+        sid = int_or_none(student_id)
         if sid is None:
             return rx.toast.error("Не выбран ученик.", position=TOAST_AT)
         today = diary_calendar.today_in(await self._zone())
@@ -336,7 +325,7 @@ class DiaryState(SessionState):
     @requires(Permission.WEEK_CONFIRM)
     async def confirm_week(self, student_id: int, week_start: str) -> Any:
         """«Ознакомлен»: the parent confirms having seen the child's week."""
-        sid, start = as_int(student_id), parse_day(week_start)
+        sid, start = int_or_none(student_id), parse_day(week_start)
         if sid is None or start is None:
             return rx.toast.error("Неделя не выбрана.", position=TOAST_AT)
         try:
@@ -467,13 +456,13 @@ class DiaryMarksState(SessionState):
     error: str = ""
 
     async def _show(self, student_id: Any, period_id: Any) -> Any:
-        sid = as_int(student_id)
+        sid = int_or_none(student_id)
         if sid is None:
             return rx.toast.error("Не выбран ученик.", position=TOAST_AT)
         actor = self._actor()
         try:
             periods = await run_service(diary_calendar.child_periods, actor=actor, student_id=sid)
-            wanted = as_int(period_id)
+            wanted = int_or_none(period_id)
             ids = [p.period_id for p in periods]
             if wanted not in ids:
                 current = [p.period_id for p in periods if p.is_current]
@@ -529,7 +518,7 @@ class DiaryMarksState(SessionState):
         self, student_id: int, period_id: str, subject_id: int, target: int
     ) -> Any:
         """«Что нужно»: the fewest further marks that reach ``target`` in this period."""
-        sid, pid, subj, goal = (as_int(v) for v in (student_id, period_id, subject_id, target))
+        sid, pid, subj, goal = (int_or_none(v) for v in (student_id, period_id, subject_id, target))
         if sid is None or pid is None or subj is None or goal is None:
             return rx.toast.error("Выберите предмет и желаемую отметку.", position=TOAST_AT)
         try:
@@ -550,7 +539,7 @@ class DiaryMarksState(SessionState):
     @requires(Permission.DIARY_READ)
     async def download_extract(self, student_id: int, period_id: str) -> Any:
         """The printable extract of the period (PDF) for families who read it on paper."""
-        sid, pid = as_int(student_id), as_int(period_id)
+        sid, pid = int_or_none(student_id), int_or_none(period_id)
         if sid is None or pid is None:
             return rx.toast.error("Выберите период.", position=TOAST_AT)
         try:

@@ -18,10 +18,11 @@ from ejournal.domain.diary import announcements
 from ejournal.domain.diary import calendar as diary_calendar
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Audience
+from ejournal.domain.numbers import int_or_none
 from ejournal.domain.people import profile
 from ejournal.domain.permissions import Actor, Permission, Scope
 from ejournal.state.base import SessionState, requires, run_service
-from ejournal.state.diary import as_int, day_month, local_stamp, parse_day, week_title
+from ejournal.state.diary import day_month, local_stamp, parse_day, week_title
 
 
 @dataclass
@@ -59,7 +60,7 @@ class ConfirmationsState(SessionState):
     loaded: bool = False
 
     async def _show(self, class_id: Any, week_start: Any) -> Any:
-        cid = as_int(class_id)
+        cid = int_or_none(class_id)
         if cid is None:
             return rx.toast.error("Выберите класс.")
         calendar = await run_service(diary_calendar.school_calendar, actor=self._actor())
@@ -206,7 +207,7 @@ class AnnouncementsState(SessionState):
                 announcements.post_announcement,
                 actor=self._actor(),
                 audience=audience,
-                class_id=as_int(form.get("class_id")),
+                class_id=int_or_none(form.get("class_id")),
                 title=str(form.get("title", "")),
                 body=str(form.get("body", "")),
                 starts_on=starts,
@@ -223,7 +224,7 @@ class AnnouncementsState(SessionState):
     @requires(Permission.ANNOUNCEMENT_WRITE)
     async def end_early(self, announcement_id: str) -> Any:
         """End an announcement from today (the service checks it is mine to manage)."""
-        aid = as_int(announcement_id)
+        aid = int_or_none(announcement_id)
         if aid is None:
             return rx.toast.error("Объявление не выбрано.")
         try:

@@ -78,3 +78,13 @@ def test_every_audit_action_and_entity_has_a_russian_title():
     assert set(ENTITY_TITLES) == set(AuditEntity)
     assert action_title("journal.cell.set") == "Отметка / посещаемость"
     assert action_title("something.else") == "something.else"
+
+
+def test_numbers_are_written_and_read_one_way():
+    """Averages with a decimal comma and two places; browser-sent ids read leniently."""
+    from ejournal.domain.numbers import decimal_text, int_or_none
+
+    assert decimal_text(Decimal("4.5")) == "4,50"
+    assert decimal_text(None) == "—" and decimal_text(None, empty="") == ""
+    assert int_or_none(" 42 ") == 42
+    assert int_or_none("4a") is None and int_or_none(None) is None

@@ -69,3 +69,11 @@ def test_no_app_state_defines_a_setter_that_setvar_could_reach():
         if name.startswith("set_")
     ]
     assert setters == []
+
+
+def test_every_page_of_the_site_map_is_served():
+    """A route added to the site map without a component (or the reverse) is caught."""
+    from ejournal.domain import site_map
+    from ejournal.ejournal import PAGES
+
+    assert set(PAGES) == {p.route for p in site_map.PAGES}

@@ -44,6 +44,7 @@ from ejournal.domain.models import (
     WeekAcknowledgement,
     WorkType,
 )
+from ejournal.domain.numbers import decimal_text
 from ejournal.domain.people.naming import full_name, group_name, short_name
 from ejournal.domain.permissions import Actor, Permission, Scope, Target, require_some, scope_clause
 from ejournal.domain.school.clock import local_date, local_day_bounds, school_today
@@ -264,10 +265,6 @@ class SubjectSummary:
     trend: list[TrendPoint]
 
 
-def _fmt(d: Decimal) -> str:
-    return f"{d:.2f}".replace(".", ",")
-
-
 def spread_buckets(
     averages: Sequence[Decimal], child_average: Decimal | None, school: School
 ) -> list[SpreadBucket] | None:
@@ -277,10 +274,10 @@ def spread_buckets(
     t = Thresholds.of(school)
     r3, r4, r5 = t.round_to_3, t.round_to_4, t.round_to_5
     ranges = [
-        (f"< {_fmt(r3)}", 2, None, r3),
-        (f"{_fmt(r3)}–{_fmt(r4)}", 3, r3, r4),
-        (f"{_fmt(r4)}–{_fmt(r5)}", 4, r4, r5),
-        (f"≥ {_fmt(r5)}", 5, r5, None),
+        (f"< {decimal_text(r3)}", 2, None, r3),
+        (f"{decimal_text(r3)}–{decimal_text(r4)}", 3, r3, r4),
+        (f"{decimal_text(r4)}–{decimal_text(r5)}", 4, r4, r5),
+        (f"≥ {decimal_text(r5)}", 5, r5, None),
     ]
 
     def inside(avg: Decimal, low: Decimal | None, high: Decimal | None) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import Counter, defaultdict
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -29,6 +30,7 @@ from ejournal.domain.diary.child import (
 )
 from ejournal.domain.diary.week import safe_links
 from ejournal.domain.models import Attendance, AttendanceStatus, Lesson, Subject
+from ejournal.domain.numbers import decimal_text
 from ejournal.domain.people.slips import register_fonts
 from ejournal.domain.permissions import Actor
 from ejournal.domain.school.clock import school_today
@@ -39,7 +41,7 @@ def _d(day: dt.date) -> str:
 
 
 def _avg(value: object) -> str:
-    return "—" if value is None else f"{value:.2f}".replace(".", ",")
+    return decimal_text(None if value is None else Decimal(str(value)))
 
 
 @read_only

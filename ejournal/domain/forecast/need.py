@@ -39,6 +39,7 @@ from ejournal.domain.models import (
     TimetableSlot,
     WorkType,
 )
+from ejournal.domain.numbers import decimal_text
 from ejournal.domain.permissions import Actor
 from ejournal.domain.school.clock import school_today
 
@@ -252,10 +253,6 @@ def remaining_lessons(
     return len(keys)
 
 
-def _fmt(avg: Decimal | None) -> str:
-    return "—" if avg is None else f"{avg:.2f}".replace(".", ",")
-
-
 @read_only
 def what_do_i_need(
     session: Session,
@@ -359,7 +356,7 @@ def what_do_i_need(
             )
         resulting = None
     elif not plan.steps:
-        message = f"Цель уже достигнута: средний балл {_fmt(average)} даёт «{target}»."
+        message = f"Цель уже достигнута: средний балл {decimal_text(average)} даёт «{target}»."
         resulting = average
     else:
         resulting = weighted_average([*current, *plan.marks()])

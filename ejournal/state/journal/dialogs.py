@@ -12,10 +12,10 @@ from ejournal.domain import journal
 from ejournal.domain.errors import ConflictError, DomainError
 from ejournal.domain.journal import CellState
 from ejournal.domain.models import RemarkKind
+from ejournal.domain.numbers import int_or_none
 from ejournal.domain.permissions import Permission
 from ejournal.state.base import requires, run_service
 from ejournal.state.journal.grid import JournalGrid
-from ejournal.state.journal.home import int_or_none
 from ejournal.state.journal.wire import (
     PlanItemRow,
     code_parts,

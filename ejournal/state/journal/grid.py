@@ -20,10 +20,11 @@ from ejournal.domain import journal
 from ejournal.domain.errors import ConflictError, DomainError
 from ejournal.domain.grading import MSG_ONLY_MARKS
 from ejournal.domain.journal import CellState, JournalPage
+from ejournal.domain.numbers import int_or_none
 from ejournal.domain.permissions import Permission
 from ejournal.domain.school import work_types
 from ejournal.state.base import SessionState, requires, run_service
-from ejournal.state.journal.home import JournalPickerState, int_or_none
+from ejournal.state.journal.home import JournalPickerState
 from ejournal.state.journal.wire import (
     Figures,
     LessonCol,

@@ -12,6 +12,7 @@ import reflex as rx
 from ejournal.domain import journal
 from ejournal.domain.errors import ConflictError, DomainError
 from ejournal.domain.journal import PageRef
+from ejournal.domain.numbers import int_or_none
 from ejournal.domain.people import profile, slips
 from ejournal.domain.permissions import Permission
 from ejournal.domain.school.today import school_today_for
@@ -26,14 +27,6 @@ from ejournal.state.journal.wire import (
     lesson_item_dict,
     page_groups,
 )
-
-
-def int_or_none(value: Any) -> int | None:
-    """A browser-sent id or number as an int, or None."""
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
 
 
 class TeacherHomeState(SessionState):

@@ -20,6 +20,7 @@ from typing import TypedDict
 
 from ejournal.domain import journal
 from ejournal.domain.journal import CellState, LessonColumn, LessonItem, PageRef, StudentRow
+from ejournal.domain.numbers import decimal_text
 
 SEP = "~"
 #: Flags that describe the last write to a cell (dropped when the cell changes again).
@@ -181,7 +182,7 @@ def with_write_flag(code: str, write: str, note: str, *, text: str | None = None
 
 def num(value: Decimal | None) -> str:
     """4.25 → "4,25" (Russian decimal comma); None → ""."""
-    return "" if value is None else f"{value:.2f}".replace(".", ",")
+    return decimal_text(value, empty="")
 
 
 def date_ru(d: dt.date) -> str:
