@@ -8,11 +8,10 @@ import reflex as rx
 
 from ejournal.components.layout import error_callout, layout
 from ejournal.state.admin import STAFF_ROLE_CHOICES, AdminUsersState
+from ejournal.state.admin_rows import ChoiceOption
 
 
-def _select(
-    name: str, options: list[dict[str, str]] | rx.Var[Any], placeholder: str
-) -> rx.Component:
+def _select(name: str, options: list[ChoiceOption] | rx.Var[Any], placeholder: str) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(placeholder=placeholder, width="100%"),
         rx.select.content(
@@ -120,9 +119,10 @@ def _role_chip(role: Any) -> rx.Component:
 
 
 def _selected_card() -> rx.Component:
-    sel = AdminUsersState.selected
+    # The opened account's row, or {} when none: read as a Var, not as the row's TypedDict.
+    sel: Any = AdminUsersState.selected
     return rx.cond(
-        sel.contains("user_id"),  # type: ignore[attr-defined]
+        sel.contains("user_id"),
         rx.card(
             rx.vstack(
                 rx.hstack(
@@ -179,7 +179,7 @@ def _selected_card() -> rx.Component:
                     sel["kind"] == "staff",
                     rx.vstack(
                         rx.hstack(
-                            rx.foreach(sel["roles"].to(list[dict[str, str]]), _role_chip),
+                            rx.foreach(sel["roles"], _role_chip),
                             wrap="wrap",
                         ),
                         rx.form(

@@ -8,18 +8,28 @@ from typing import Any
 import reflex as rx
 
 from ejournal.config import get_settings
-from ejournal.domain import audit
 from ejournal.domain.audit import query as audit_query
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Role
 from ejournal.domain.numbers import int_or_none
 from ejournal.domain.people import profile, slips, throttle, users
 from ejournal.domain.permissions import ROLE_TITLES, Permission
-from ejournal.state.auth import as_row
+from ejournal.state.admin_rows import (
+    AdminUserRow,
+    AuditLogRow,
+    ChoiceOption,
+    FailedAccountRow,
+    FailedAddressRow,
+    NoUser,
+    audit_row,
+    failed_account_row,
+    failed_address_row,
+    user_row,
+)
 from ejournal.state.base import SessionState, requires, run_service
 
 #: Roles an administrator can give to staff here (family roles come with their accounts).
-STAFF_ROLE_CHOICES = [
+STAFF_ROLE_CHOICES: list[ChoiceOption] = [
     {"value": r.value, "label": ROLE_TITLES[r]}
     for r in (
         Role.TEACHER,
@@ -32,53 +42,13 @@ STAFF_ROLE_CHOICES = [
 ]
 
 
-def _user_row(row: users.UserRow) -> dict[str, Any]:
-    data = as_row(row)
-    data["roles"] = [{"value": r.value, "label": ROLE_TITLES[r]} for r in row.roles]
-    data["class_teacher_of"] = list(row.class_teacher_of)
-    data["last_login_at"] = data["last_login_at"] or "—"
-    data["status"] = (
-        "Заблокирован" if not row.is_active else "Вход замедлен" if row.is_locked else "Активен"
-    )
-    return data
-
-
-def _clock(moment: dt.datetime | None) -> str:
-    """A delay's end to the second (delays last seconds), or '' when none runs."""
-    return moment.astimezone().strftime("%H:%M:%S") if moment is not None else ""
-
-
-def _when(moment: dt.datetime | None) -> str:
-    return moment.astimezone().strftime("%d.%m.%Y %H:%M:%S") if moment is not None else "—"
-
-
-def _failed_account_row(row: throttle.SlowedAccount) -> dict[str, Any]:
-    return {
-        "user_id": row.user_id,
-        "login": row.login,
-        "full_name": row.full_name,
-        "failures": row.failures,
-        "delayed_until": _clock(row.delayed_until),
-        "last_failure_at": _when(row.last_failure_at),
-    }
-
-
-def _failed_address_row(row: throttle.SlowedAddress) -> dict[str, Any]:
-    return {
-        "ip": row.ip,
-        "failures": row.failures,
-        "delayed_until": _clock(row.delayed_until),
-        "last_failure_at": _when(row.last_failure_at),
-    }
-
-
 class AdminUsersState(SessionState):
     """Search, create, block, reset, roles, parent links, credential slips."""
 
     query: str = ""
-    rows: list[dict[str, Any]] = []
-    classes: list[dict[str, str]] = []
-    selected: dict[str, Any] = {}
+    rows: list[AdminUserRow] = []
+    classes: list[ChoiceOption] = []
+    selected: AdminUserRow | NoUser = {}
     # The one-time password just issued: shown once, cleared on the next action.
     issued_login: str = ""
     issued_password: str = ""
@@ -87,8 +57,8 @@ class AdminUsersState(SessionState):
     # Staff accounts ticked in the search results for printing slips together.
     checked: list[int] = []
     # Failed logins: accounts with failures since their last success, crowded addresses.
-    failed_accounts: list[dict[str, Any]] = []
-    failed_addresses: list[dict[str, Any]] = []
+    failed_accounts: list[FailedAccountRow] = []
+    failed_addresses: list[FailedAddressRow] = []
     address_window_minutes: int = 0
 
     def _clear_issued(self) -> None:
@@ -98,7 +68,7 @@ class AdminUsersState(SessionState):
     async def _refresh(self) -> None:
         actor = self._actor()
         found = await run_service(users.search_users, actor=actor, query=self.query, limit=100)
-        self.rows = [_user_row(r) for r in found]
+        self.rows = [user_row(r) for r in found]
         if self.selected:
             again = [r for r in self.rows if r["user_id"] == self.selected.get("user_id")]
             self.selected = again[0] if again else {}
@@ -120,8 +90,8 @@ class AdminUsersState(SessionState):
         actor = self._actor()
         accounts = await run_service(throttle.slowed_accounts, actor=actor)
         addresses = await run_service(throttle.slowed_addresses, actor=actor)
-        self.failed_accounts = [_failed_account_row(r) for r in accounts]
-        self.failed_addresses = [_failed_address_row(r) for r in addresses]
+        self.failed_accounts = [failed_account_row(r) for r in accounts]
+        self.failed_addresses = [failed_address_row(r) for r in addresses]
         self.address_window_minutes = get_settings().address_window_minutes
 
     @requires(Permission.USER_MANAGE)
@@ -270,7 +240,8 @@ class AdminUsersState(SessionState):
     async def link_child(self, form: dict[str, Any]) -> Any:
         """Link the selected parent to a child given by the child's login."""
         self._clear_issued()
-        if self.selected.get("kind") != "parent":
+        parent_id = self.selected.get("person_id")
+        if self.selected.get("kind") != "parent" or parent_id is None:
             self.form_error = "Выберите учётную запись родителя."
             return None
         child_login = str(form.get("child_login", "")).strip()
@@ -284,7 +255,7 @@ class AdminUsersState(SessionState):
         _, toast = await self._act(
             users.link_parent,
             "Родитель связан с ребёнком.",
-            parent_id=int(self.selected["person_id"]),
+            parent_id=parent_id,
             student_id=int(exact[0].person_id or 0),
             relation=str(form.get("relation", "")),
         )
@@ -356,7 +327,7 @@ def _parse_date(value: Any) -> dt.datetime | None:
 class AdminAuditState(SessionState):
     """The audit log with filters and keyset paging ("Ещё")."""
 
-    rows: list[dict[str, Any]] = []
+    rows: list[AuditLogRow] = []
     has_more: bool = False
     filter_error: str = ""
     _filters: dict[str, Any] = {}
@@ -372,13 +343,7 @@ class AdminAuditState(SessionState):
         self.has_more = len(found) > AUDIT_PAGE_SIZE
         found = found[:AUDIT_PAGE_SIZE]
         # The raw JSON stays on the server: the page shows the sides in words.
-        new_rows = [
-            {
-                **{k: v for k, v in as_row(r).items() if k not in ("before", "after")},
-                "action_title": audit.action_title(r.action),
-            }
-            for r in found
-        ]
+        new_rows = [audit_row(r) for r in found]
         self.rows = [*self.rows, *new_rows] if more else new_rows
         if found:
             self._last_id = found[-1].id

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import datetime as dt
 import os
 import threading
 from collections.abc import Callable
@@ -18,6 +16,7 @@ from ejournal.domain.db import run_transaction
 from ejournal.domain.errors import DomainError
 from ejournal.domain.people import auth, profile, throttle
 from ejournal.domain.permissions import Permission
+from ejournal.state.admin_rows import SessionRow, session_row
 from ejournal.state.base import (
     CHANGE_PASSWORD_ROUTE,
     SessionState,
@@ -172,21 +171,6 @@ class PasswordState(SessionState):
         return [rx.toast.success("Пароль изменён."), rx.redirect(self._home())]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone().strftime("%d.%m.%Y %H:%M")
-    if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    return value
-
-
-def as_row(item: Any) -> dict[str, Any]:
-    """A service's dataclass (or mapping) as a dict of plain, display-ready values."""
-    is_record = dataclasses.is_dataclass(item) and not isinstance(item, type)
-    data = dataclasses.asdict(item) if is_record else dict(item)
-    return {k: _plain(v) for k, v in data.items()}
-
-
 #: (substring of the User-Agent, name shown) — first match wins, so Edge before Chrome.
 _BROWSERS = (
     ("YaBrowser", "Яндекс Браузер"),
@@ -216,7 +200,7 @@ def device_label(user_agent: str) -> str:
 class AccountState(SessionState):
     """``/account``: my sessions (end the others) and logout."""
 
-    sessions: list[dict[str, Any]] = []
+    sessions: list[SessionRow] = []
 
     @requires(Permission.OWN_ACCOUNT)
     async def load_sessions(self) -> Any:
@@ -224,7 +208,7 @@ class AccountState(SessionState):
         rows = await run_service(
             auth.list_sessions, actor=self._actor(), current_token=self._token()
         )
-        self.sessions = [{**as_row(r), "device": device_label(r.user_agent)} for r in rows]
+        self.sessions = [session_row(r, device_label(r.user_agent)) for r in rows]
 
     @requires(Permission.OWN_ACCOUNT)
     async def end_session(self, session_id: int) -> Any:
@@ -236,5 +220,5 @@ class AccountState(SessionState):
         rows = await run_service(
             auth.list_sessions, actor=self._actor(), current_token=self._token()
         )
-        self.sessions = [{**as_row(r), "device": device_label(r.user_agent)} for r in rows]
+        self.sessions = [session_row(r, device_label(r.user_agent)) for r in rows]
         return rx.toast.success("Сеанс завершён.")
