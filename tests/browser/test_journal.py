@@ -220,6 +220,7 @@ def test_a_conflicting_edit_shows_the_current_value(page: Any, school: JournalSc
             text=theirs,
             expected_version=version,
         )
+        s.commit()  # the boundary's commit (db.run_transaction in the app)
     engine.dispose()
     cell.click()
     page.keyboard.type("5" if theirs != "5" else "4")

@@ -263,6 +263,7 @@ def test_concurrent_logins_in_threads_each_get_a_session(empty_db):
     def run(login: str) -> None:
         with Session(empty_db.engine) as s:
             results.append(_login(s, login))
+            s.commit()  # the boundary's commit (db.run_transaction in the app)
 
     threads = [threading.Thread(target=run, args=(login,)) for login in logins]
     for t in threads:

@@ -240,7 +240,8 @@ def test_a_call_that_committed_part_of_its_work_is_not_tried_again(school_db, mo
 
     def commits_then_fails(session: Session, **kwargs: Any) -> Any:
         calls.append(1)
-        set_cell(session, **kwargs)  # commits
+        set_cell(session, **kwargs)
+        session.commit()  # part of the work is in the database now, as authenticate does
         raise OperationalError("UPDATE", {}, Exception("database is locked"))
 
     monkeypatch.setattr(db, "_backoff", lambda attempt: 0)

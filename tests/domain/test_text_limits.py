@@ -451,6 +451,7 @@ def _run(session: Session, c: Ctx, case: Case, texts: dict[str, str]) -> None:
         except ValidationError as refused:
             event("refused")
             assert CYRILLIC.search(refused.message), refused.message
+            s.rollback()  # as db.run_transaction does with a refused call
             assert _snapshot(s) == before
             return
         if getattr(result, "saved", True) is False:  # a pasted block refused cell by cell

@@ -43,6 +43,7 @@ class StateWorld:
         account = self.school.accounts[role]
         with Session(self.engine, expire_on_commit=False) as session:
             result = auth.authenticate(session, login=account.login, password=account.password)
+            session.commit()  # the boundary's commit (db.run_transaction in the app)
         assert result.ok and result.token, result.message
         return result.token
 

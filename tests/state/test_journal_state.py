@@ -76,6 +76,7 @@ class School:
     def token(self, who: str) -> str:
         with self.session() as s:
             result = auth.authenticate(s, login=LOGINS[who], password=PASSWORD)
+            s.commit()  # the boundary's commit (db.run_transaction in the app)
         assert result.ok and result.token, result.message
         return result.token
 
@@ -308,6 +309,7 @@ def test_a_conflicting_edit_shows_the_current_value(school: School):
             text="3",
             expected_version=0,
         )
+        s.commit()  # the boundary's commit (db.run_transaction in the app)
     call(JournalState.save_cell, st, payload(st, i, j, "5"))
     text, _, flags, _ = cell(st, i, j)
     assert (text, "c" in flags) == ("3", True)
@@ -405,6 +407,7 @@ def test_live_updates_bring_another_users_change(school: School):
             text="2",
             expected_version=0,
         )
+        s.commit()  # the boundary's commit (db.run_transaction in the app)
     st.dirty_vars.clear()
     call(JournalState.poll, st)
     assert cell(st, i, j)[0] == "2"
@@ -588,6 +591,7 @@ def test_a_period_mark_changed_by_someone_else_is_a_conflict_showing_theirs(scho
             value=suggested,
             expected_version=int(getattr(st, f"f{i}")["pv"]),
         )
+        s.commit()  # the boundary's commit (db.run_transaction in the app)
     call(JournalState.open_period_mark, st, str(sid), "period")
     call(JournalState.save_period_mark, st, {"value": "5", "justification": "олимпиада"})
     assert "другой пользователь" in st.pm_error

@@ -125,7 +125,6 @@ def post_announcement(
             "ends_on": ends_on,
         },
     )
-    session.commit()
     author = session.exec(select(Staff).where(Staff.user_id == actor.user_id)).first()
     return _view(row, author)
 
@@ -255,6 +254,5 @@ def end_announcement(
         before=before,
         after={"ends_on": row.ends_on},
     )
-    session.commit()
     author = session.exec(select(Staff).where(Staff.user_id == row.author_id)).first()
     return _view(row, author)

@@ -615,7 +615,6 @@ def confirm_week(
             parent_id=actor.parent_id, student_id=student_id, week_start=monday
         )
         session.add(existing)
-        session.commit()
     return WeekConfirmation(student_id, monday, existing.confirmed_at)
 
 

@@ -375,7 +375,7 @@ def start_thread(
     for user_id in wanted:
         session.add(ThreadParticipant(thread_id=thread.id, user_id=user_id))
     session.add(Message(thread_id=thread.id, author_id=actor.user_id, body=body, created_at=now))
-    session.commit()
+    session.flush()
     return _thread_view(session, actor, thread)
 
 
@@ -412,7 +412,7 @@ def reply(session: Session, *, actor: Actor | None, thread_id: int, body: str) -
     me.last_read_at = now
     session.add(thread)
     session.add(me)
-    session.commit()
+    session.flush()
     return MessageView(
         message_id=message.id or 0,
         author_user_id=actor.user_id,
@@ -477,7 +477,6 @@ def read_thread(session: Session, *, actor: Actor | None, thread_id: int) -> Thr
     now = utcnow()
     me.last_read_at = max(now, latest) if latest is not None else now
     session.add(me)
-    session.commit()
     return view
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -59,17 +58,6 @@ def no_marks_reason(grade: int, subject: Subject) -> str:
 
 def last_audit_id(session: Session) -> int:
     return session.exec(select(func.max(AuditLog.id))).one() or 0
-
-
-@contextmanager
-def write_transaction(session: Session) -> Iterator[None]:
-    """Commit the block's work, or roll all of it back on any error (a refusal changes nothing)."""
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 # --------------------------------------------------------------------------- periods

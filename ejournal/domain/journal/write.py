@@ -1,7 +1,8 @@
 """Writing the journal: cells, pasted blocks, lesson columns, period marks, excuses, remarks.
 
-Every service checks its permission, writes its audit rows in the same transaction and
-commits; any refusal or failure rolls the whole call back, so nothing is half-saved.
+Every service checks its permission and writes its audit rows in the caller's transaction
+(`db.run_transaction` commits it); any refusal or failure raises, and the caller rolls the
+whole call back, so nothing is half-saved.
 Optimistic concurrency: the caller passes the version it saw; a different stored
 version raises ConflictError carrying the current state, and nothing is overwritten.
 """
@@ -48,7 +49,6 @@ from ejournal.domain.journal.context import (
     no_marks_reason,
     period_of,
     term_periods,
-    write_transaction,
     year_period,
 )
 from ejournal.domain.journal.data import (
@@ -423,31 +423,30 @@ def set_cell(
     which goes into the audit row. Returns the saved cell and the student's figures.
     """
     reason = clean_text(reason, field=TextField.CORRECTION_REASON)
-    with write_transaction(session):
-        block = _load_block(
-            session,
-            actor=actor,
-            lesson_ids=[lesson_id],
-            student_ids=[student_id],
-            now=now,
-            whole_period=True,
-        )
-        plan = _plan_cell(
-            block,
-            lesson_id=lesson_id,
-            student_id=student_id,
-            text=text,
-            expected_version=expected_version,
-            reason=reason,
-        )
-        key = (student_id, lesson_id)
-        cells = dict(block.cells)
-        if plan is not None:
-            cells.update(_apply(session, actor=actor, plans=[plan], reason=reason))
-        cell = cells.get(key) or CellState(student_id, lesson_id)
-        # The block holds this student's cells of the whole term (a lesson outside every
-        # term is refused above), so the figures need no further read.
-        figures = _student_figures(block.lessons[lesson_id], student_id, cells)
+    block = _load_block(
+        session,
+        actor=actor,
+        lesson_ids=[lesson_id],
+        student_ids=[student_id],
+        now=now,
+        whole_period=True,
+    )
+    plan = _plan_cell(
+        block,
+        lesson_id=lesson_id,
+        student_id=student_id,
+        text=text,
+        expected_version=expected_version,
+        reason=reason,
+    )
+    key = (student_id, lesson_id)
+    cells = dict(block.cells)
+    if plan is not None:
+        cells.update(_apply(session, actor=actor, plans=[plan], reason=reason))
+    cell = cells.get(key) or CellState(student_id, lesson_id)
+    # The block holds this student's cells of the whole term (a lesson outside every
+    # term is refused above), so the figures need no further read.
+    figures = _student_figures(block.lessons[lesson_id], student_id, cells)
     return CellResult(cell, plan is not None, *figures)
 
 
@@ -475,34 +474,32 @@ def paste_block(
         raise ValidationError("Размер вставляемого блока не совпадает с выделенными клетками.")
     reason = clean_text(reason, field=TextField.CORRECTION_REASON)
     versions = expected_versions or {}
-    with write_transaction(session):
-        block = _load_block(
-            session, actor=actor, lesson_ids=lesson_ids, student_ids=student_ids, now=now
-        )
-        plans: list[_CellPlan] = []
-        errors: list[CellError] = []
-        for sid, row in zip(student_ids, rows, strict=True):
-            for lid, text in zip(lesson_ids, row, strict=True):
-                try:
-                    plan = _plan_cell(
-                        block,
-                        lesson_id=lid,
-                        student_id=sid,
-                        text=text,
-                        expected_version=versions.get((sid, lid), 0),
-                        reason=reason,
-                    )
-                except ConflictError as exc:
-                    errors.append(CellError(sid, lid, exc.message, exc.current))
-                except DomainError as exc:
-                    errors.append(CellError(sid, lid, exc.message))
-                else:
-                    if plan is not None:
-                        plans.append(plan)
-        if errors:
-            session.rollback()
-            return PasteResult(saved=False, errors=tuple(errors))
-        cells = {**block.cells, **_apply(session, actor=actor, plans=plans, reason=reason)}
+    block = _load_block(
+        session, actor=actor, lesson_ids=lesson_ids, student_ids=student_ids, now=now
+    )
+    plans: list[_CellPlan] = []
+    errors: list[CellError] = []
+    for sid, row in zip(student_ids, rows, strict=True):
+        for lid, text in zip(lesson_ids, row, strict=True):
+            try:
+                plan = _plan_cell(
+                    block,
+                    lesson_id=lid,
+                    student_id=sid,
+                    text=text,
+                    expected_version=versions.get((sid, lid), 0),
+                    reason=reason,
+                )
+            except ConflictError as exc:
+                errors.append(CellError(sid, lid, exc.message, exc.current))
+            except DomainError as exc:
+                errors.append(CellError(sid, lid, exc.message))
+            else:
+                if plan is not None:
+                    plans.append(plan)
+    if errors:  # refused before anything was written: nothing to undo
+        return PasteResult(saved=False, errors=tuple(errors))
+    cells = {**block.cells, **_apply(session, actor=actor, plans=plans, reason=reason)}
     return PasteResult(
         saved=True,
         cells=tuple(
@@ -574,93 +571,88 @@ def set_lesson_details(
     if homework_links is not None:
         homework_links = clean_text(homework_links, field=TextField.HOMEWORK_LINKS)
     reason = clean_text(reason, field=TextField.CORRECTION_REASON)
-    with write_transaction(session):
-        lessons = load_lessons(session, [lesson_id], for_update=True)
-        if lesson_id not in lessons:
-            raise NotFound("Урок не найден.")
-        permissions.require(session, actor, Permission.LESSON_WRITE, Target(lesson_id=lesson_id))
-        li = lessons[lesson_id]
-        lesson, info = li.lesson, li.info
-        today = school_today(info.school, now)
-        if lesson.version != expected_version:
-            raise ConflictError(
-                "Урок уже изменил другой пользователь: проверьте тему и задание.",
-                current=lesson_column(
-                    lesson, li.work_type, writable=True, school=info.school, today=today
-                ),
-            )
-        before = _lesson_json(lesson)
-        wt = li.work_type
-        if plan_item_id is not None:
-            item = session.get(ThematicPlanItem, plan_item_id)
-            if item is None or item.assignment_id != lesson.assignment_id:
-                raise ValidationError("Эта строка КТП не относится к этому классу и предмету.")
-            lesson.plan_item_id = item.id
-            if topic is None:
-                topic = clean_text(item.topic, field=TextField.LESSON_TOPIC)
-        if topic is not None:
-            if plan_item_id is None and lesson.plan_item_id is not None:
-                item = session.get(ThematicPlanItem, lesson.plan_item_id)
-                if item is None or item.topic != topic:
-                    lesson.plan_item_id = None  # typed by hand: no longer the КТП line
-            lesson.topic = topic
-        if homework is not None or homework_links is not None:
-            new_homework = homework if homework is not None else lesson.homework
-            new_links = _links(
-                homework_links if homework_links is not None else lesson.homework_links
-            )
-            if info.grade == 1 and (new_homework or new_links):
-                raise ValidationError("В 1 классе домашние задания не задаются.")
-            lesson.homework, lesson.homework_links = new_homework, new_links
-        if work_type_id is not None and work_type_id != lesson.work_type_id:
-            wt = session.get(WorkType, work_type_id)
-            if wt is None or wt.school_id != info.school.id:
-                raise ValidationError("Такого вида работы нет.")
-            two = session.exec(
-                select(Mark.id).where(Mark.lesson_id == lesson_id, Mark.slot == 2)
-            ).first()
-            if two is not None and not wt.allows_two_marks:
-                raise ValidationError(
-                    "В колонке есть клетки с двумя отметками: этот вид работы их не допускает."
-                )
-            lesson.work_type_id = wt.id
-        after = _lesson_json(lesson)
-        if after == before:
-            session.rollback()
-            return lesson_column(
+    lessons = load_lessons(session, [lesson_id], for_update=True)
+    if lesson_id not in lessons:
+        raise NotFound("Урок не найден.")
+    permissions.require(session, actor, Permission.LESSON_WRITE, Target(lesson_id=lesson_id))
+    li = lessons[lesson_id]
+    lesson, info = li.lesson, li.info
+    today = school_today(info.school, now)
+    if lesson.version != expected_version:
+        raise ConflictError(
+            "Урок уже изменил другой пользователь: проверьте тему и задание.",
+            current=lesson_column(
                 lesson, li.work_type, writable=True, school=info.school, today=today
-            )
-        if needs_reason(info.school, lesson.date, today) and not reason:
-            raise ValidationError(_reason_needed(info.school.edit_lock_days))
-        audit.record(
-            session,
-            actor_id=actor.user_id,
-            action=AuditAction.LESSON_UPDATE,
-            entity=AuditEntity.LESSON,
-            entity_id=lesson_id,
-            before=before,
-            after=after,
-            reason=reason,
+            ),
         )
-        stamp = utcnow()
-        if before["topic"] != after["topic"] or before["plan_item_id"] != after["plan_item_id"]:
-            lesson.topic_set_at = stamp
-        if (before["homework"], before["homework_links"]) != (
-            after["homework"],
-            after["homework_links"],
-        ):
-            lesson.homework_set_at = stamp
-        if before["work_type_id"] != after["work_type_id"] and wt is not None:
-            session.execute(
-                update(Mark)
-                .where(col(Mark.lesson_id) == lesson_id)
-                .values(work_type_id=wt.id, weight=wt.weight)
+    before = _lesson_json(lesson)
+    wt = li.work_type
+    if plan_item_id is not None:
+        item = session.get(ThematicPlanItem, plan_item_id)
+        if item is None or item.assignment_id != lesson.assignment_id:
+            raise ValidationError("Эта строка КТП не относится к этому классу и предмету.")
+        lesson.plan_item_id = item.id
+        if topic is None:
+            topic = clean_text(item.topic, field=TextField.LESSON_TOPIC)
+    if topic is not None:
+        if plan_item_id is None and lesson.plan_item_id is not None:
+            item = session.get(ThematicPlanItem, lesson.plan_item_id)
+            if item is None or item.topic != topic:
+                lesson.plan_item_id = None  # typed by hand: no longer the КТП line
+        lesson.topic = topic
+    if homework is not None or homework_links is not None:
+        new_homework = homework if homework is not None else lesson.homework
+        new_links = _links(homework_links if homework_links is not None else lesson.homework_links)
+        if info.grade == 1 and (new_homework or new_links):
+            raise ValidationError("В 1 классе домашние задания не задаются.")
+        lesson.homework, lesson.homework_links = new_homework, new_links
+    if work_type_id is not None and work_type_id != lesson.work_type_id:
+        wt = session.get(WorkType, work_type_id)
+        if wt is None or wt.school_id != info.school.id:
+            raise ValidationError("Такого вида работы нет.")
+        two = session.exec(
+            select(Mark.id).where(Mark.lesson_id == lesson_id, Mark.slot == 2)
+        ).first()
+        if two is not None and not wt.allows_two_marks:
+            raise ValidationError(
+                "В колонке есть клетки с двумя отметками: этот вид работы их не допускает."
             )
-        lesson.version += 1
-        lesson.updated_at = stamp
-        session.add(lesson)
-        session.flush()
-        column = lesson_column(lesson, wt, writable=True, school=info.school, today=today)
+        lesson.work_type_id = wt.id
+    after = _lesson_json(lesson)
+    if after == before:
+        session.rollback()  # nothing to save: the caller's commit must not write the lesson
+        return lesson_column(lesson, li.work_type, writable=True, school=info.school, today=today)
+    if needs_reason(info.school, lesson.date, today) and not reason:
+        raise ValidationError(_reason_needed(info.school.edit_lock_days))
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        action=AuditAction.LESSON_UPDATE,
+        entity=AuditEntity.LESSON,
+        entity_id=lesson_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    stamp = utcnow()
+    if before["topic"] != after["topic"] or before["plan_item_id"] != after["plan_item_id"]:
+        lesson.topic_set_at = stamp
+    if (before["homework"], before["homework_links"]) != (
+        after["homework"],
+        after["homework_links"],
+    ):
+        lesson.homework_set_at = stamp
+    if before["work_type_id"] != after["work_type_id"] and wt is not None:
+        session.execute(
+            update(Mark)
+            .where(col(Mark.lesson_id) == lesson_id)
+            .values(work_type_id=wt.id, weight=wt.weight)
+        )
+    lesson.version += 1
+    lesson.updated_at = stamp
+    session.add(lesson)
+    session.flush()
+    column = lesson_column(lesson, wt, writable=True, school=info.school, today=today)
     return column
 
 
@@ -679,62 +671,57 @@ def create_lesson(
     `extra=True` adds a lesson that is not in the timetable. Refused on holidays, days off,
     dates outside the periods, and when the lesson already exists.
     """
-    with write_transaction(session):
-        info = load_assignment(session, assignment_id)
-        permissions.require(
-            session,
-            actor,
-            Permission.LESSON_WRITE,
-            Target(assignment_id=assignment_id, class_id=info.group.id),
+    info = load_assignment(session, assignment_id)
+    permissions.require(
+        session,
+        actor,
+        Permission.LESSON_WRITE,
+        Target(assignment_id=assignment_id, class_id=info.group.id),
+    )
+    if not 0 <= number <= 10:
+        raise ValidationError("Номер урока — от 0 до 10.")
+    exists = session.exec(
+        select(Lesson.id).where(
+            Lesson.assignment_id == assignment_id, Lesson.date == on, Lesson.number == number
         )
-        if not 0 <= number <= 10:
-            raise ValidationError("Номер урока — от 0 до 10.")
-        exists = session.exec(
-            select(Lesson.id).where(
-                Lesson.assignment_id == assignment_id, Lesson.date == on, Lesson.number == number
-            )
-        ).first()
-        if exists is not None:
-            raise ValidationError(f"{number}-й урок {on:%d.%m.%Y} уже есть в журнале.")
-        year_id = info.assignment.year_id
-        if period_of(term_periods(session, year_id, info.grade), on) is None:
-            raise ValidationError("Дата вне учебных четвертей (полугодий).")
-        if on.isoweekday() > info.school.days_per_week or is_holiday(
-            session, year_id, info.grade, on
-        ):
-            raise ValidationError("Этот день — каникулы или выходной.")
-        slot = session.exec(
-            select(TimetableSlot).where(
-                TimetableSlot.assignment_id == assignment_id,
-                TimetableSlot.weekday == on.isoweekday(),
-                TimetableSlot.number == number,
-                TimetableSlot.valid_from <= on,
-            )
-        ).all()
-        slot_now = next((s for s in slot if s.valid_to is None or s.valid_to >= on), None)
-        if slot_now is None and not extra:
-            raise ValidationError(
-                "В расписании нет этого урока: добавьте его как дополнительный урок."
-            )
-        lesson = Lesson(
-            assignment_id=assignment_id,
-            date=on,
-            number=number,
-            room=slot_now.room if slot_now else "",
+    ).first()
+    if exists is not None:
+        raise ValidationError(f"{number}-й урок {on:%d.%m.%Y} уже есть в журнале.")
+    year_id = info.assignment.year_id
+    if period_of(term_periods(session, year_id, info.grade), on) is None:
+        raise ValidationError("Дата вне учебных четвертей (полугодий).")
+    if on.isoweekday() > info.school.days_per_week or is_holiday(session, year_id, info.grade, on):
+        raise ValidationError("Этот день — каникулы или выходной.")
+    slot = session.exec(
+        select(TimetableSlot).where(
+            TimetableSlot.assignment_id == assignment_id,
+            TimetableSlot.weekday == on.isoweekday(),
+            TimetableSlot.number == number,
+            TimetableSlot.valid_from <= on,
         )
-        session.add(lesson)
-        session.flush()
-        audit.record(
-            session,
-            actor_id=actor.user_id,
-            action=AuditAction.LESSON_CREATE,
-            entity=AuditEntity.LESSON,
-            entity_id=lesson.id,
-            after={**_lesson_json(lesson), "extra": slot_now is None},
-        )
-        column = lesson_column(
-            lesson, None, writable=True, school=info.school, today=school_today(info.school, now)
-        )
+    ).all()
+    slot_now = next((s for s in slot if s.valid_to is None or s.valid_to >= on), None)
+    if slot_now is None and not extra:
+        raise ValidationError("В расписании нет этого урока: добавьте его как дополнительный урок.")
+    lesson = Lesson(
+        assignment_id=assignment_id,
+        date=on,
+        number=number,
+        room=slot_now.room if slot_now else "",
+    )
+    session.add(lesson)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        action=AuditAction.LESSON_CREATE,
+        entity=AuditEntity.LESSON,
+        entity_id=lesson.id,
+        after={**_lesson_json(lesson), "extra": slot_now is None},
+    )
+    column = lesson_column(
+        lesson, None, writable=True, school=info.school, today=school_today(info.school, now)
+    )
     return column
 
 
@@ -825,133 +812,130 @@ def set_period_mark(
     A value other than the suggested one needs a one-line justification. "Not attested"
     only when [004 §5.14] allows it; no "н/а" is ever written.
     """
-    with write_transaction(session):
-        info = load_assignment(session, assignment_id)
-        permissions.require(
-            session,
-            actor,
-            Permission.PERIOD_MARK_WRITE,
-            Target(assignment_id=assignment_id, class_id=info.group.id),
+    info = load_assignment(session, assignment_id)
+    permissions.require(
+        session,
+        actor,
+        Permission.PERIOD_MARK_WRITE,
+        Target(assignment_id=assignment_id, class_id=info.group.id),
+    )
+    if not info.marks_allowed:
+        raise ValidationError(no_marks_reason(info.grade, info.subject))
+    year_id = info.assignment.year_id
+    terms = term_periods(session, year_id, info.grade)
+    year_p = year_period(session, year_id, info.grade)
+    period = next((p for p in [*terms, year_p] if p is not None and p.id == period_id), None)
+    if period is None:
+        raise NotFound("Такого учебного периода у этого класса нет.")
+    if value is not None and not 2 <= value <= 5:
+        raise ValidationError("Отметка за период — только 2, 3, 4 или 5.")
+    if value is not None and not_attested:
+        raise ValidationError("Укажите либо отметку, либо «не аттестован», но не то и другое.")
+    if len(justification.strip().splitlines()) > 1:
+        raise ValidationError("Обоснование — одна строка.")
+    justification = clean_text(justification, field=TextField.JUSTIFICATION)
+    assert info.group.id is not None and info.subject.id is not None
+    spans = enrolment_intervals(
+        session,
+        class_id=info.group.id,
+        subgroup_id=info.assignment.subgroup_id,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+        student_ids=[student_id],
+    ).get(student_id)
+    if not spans:
+        raise ValidationError("Учащийся не числится в классе (подгруппе) в этом периоде.")
+    subject_id = info.subject.id
+    pm = session.exec(
+        select(PeriodMark)
+        .where(
+            PeriodMark.student_id == student_id,
+            PeriodMark.subject_id == subject_id,
+            PeriodMark.period_id == period_id,
         )
-        if not info.marks_allowed:
-            raise ValidationError(no_marks_reason(info.grade, info.subject))
-        year_id = info.assignment.year_id
-        terms = term_periods(session, year_id, info.grade)
-        year_p = year_period(session, year_id, info.grade)
-        period = next((p for p in [*terms, year_p] if p is not None and p.id == period_id), None)
-        if period is None:
-            raise NotFound("Такого учебного периода у этого класса нет.")
-        if value is not None and not 2 <= value <= 5:
-            raise ValidationError("Отметка за период — только 2, 3, 4 или 5.")
-        if value is not None and not_attested:
-            raise ValidationError("Укажите либо отметку, либо «не аттестован», но не то и другое.")
-        if len(justification.strip().splitlines()) > 1:
-            raise ValidationError("Обоснование — одна строка.")
-        justification = clean_text(justification, field=TextField.JUSTIFICATION)
-        assert info.group.id is not None and info.subject.id is not None
-        spans = enrolment_intervals(
-            session,
-            class_id=info.group.id,
-            subgroup_id=info.assignment.subgroup_id,
-            starts_on=period.starts_on,
-            ends_on=period.ends_on,
-            student_ids=[student_id],
-        ).get(student_id)
-        if not spans:
-            raise ValidationError("Учащийся не числится в классе (подгруппе) в этом периоде.")
-        subject_id = info.subject.id
-        pm = session.exec(
-            select(PeriodMark)
-            .where(
+        .with_for_update()
+    ).first()
+    today = school_today(info.school, now)
+    if period.kind == PeriodKind.YEAR.value:
+        term_marks = session.exec(
+            select(PeriodMark).where(
                 PeriodMark.student_id == student_id,
                 PeriodMark.subject_id == subject_id,
-                PeriodMark.period_id == period_id,
+                col(PeriodMark.period_id).in_([p.id for p in terms]),
             )
-            .with_for_update()
-        ).first()
-        today = school_today(info.school, now)
-        if period.kind == PeriodKind.YEAR.value:
-            term_marks = session.exec(
-                select(PeriodMark).where(
-                    PeriodMark.student_id == student_id,
-                    PeriodMark.subject_id == subject_id,
-                    col(PeriodMark.period_id).in_([p.id for p in terms]),
-                )
-            ).all()
-            suggested = Thresholds.of(info.school).mark(
-                weighted_average((m.value, Decimal(1)) for m in term_marks if m.value is not None)
-            )
-            may_unattest = any(m.not_attested for m in term_marks)
-        else:
-            suggested, may_unattest = _term_standing(
-                session, info, period, student_id, spans, today
-            )
-        current = _pm_result(student_id, subject_id, period_id, pm, suggested)
-        if (expected_version or 0) != current.version:
-            raise ConflictError(
-                "Отметку за период уже изменил другой пользователь: проверьте и введите снова.",
-                current=current,
-            )
-        if (current.value, current.not_attested, current.justification) == (
-            value,
-            not_attested,
-            justification if (value is not None or not_attested) else "",
-        ):
-            return current
-        if not_attested and not may_unattest:
-            raise ValidationError(
-                "«Не аттестован» допускается, только если пропущено более 75% уроков без "
-                "уважительной причины и нет отметок. Иначе продлите срок аттестации."
-            )
-        if value is not None and value != suggested and not justification:
-            raise ValidationError(
-                f"Отметка отличается от рассчитанной ({suggested}): укажите обоснование в одну строку."
-                if suggested is not None
-                else "Текущих отметок нет: укажите обоснование отметки в одну строку."
-            )
-        before = _pm_json(pm, student_id, subject_id, period_id)
-        stamp = utcnow()
-        if value is None and not not_attested:
-            after = _pm_json(None, student_id, subject_id, period_id)
-            row = audit.record(
-                session,
-                actor_id=actor.user_id,
-                action=AuditAction.PERIOD_MARK_CLEAR,
-                entity=AuditEntity.PERIOD_MARK,
-                entity_id=pm.id if pm else None,
-                before=before,
-                after=after,
-            )
-            if pm is not None:
-                session.delete(pm)
-            session.flush()
-            return _pm_result(student_id, subject_id, period_id, None, suggested)
-        if pm is None:
-            pm = PeriodMark(
-                student_id=student_id,
-                subject_id=subject_id,
-                period_id=period_id,
-                author_id=actor.user_id,
-            )
-        pm.value, pm.not_attested, pm.justification = value, not_attested, justification
-        pm.author_id = actor.user_id
-        pm.updated_at = stamp
-        session.add(pm)
-        session.flush()
+        ).all()
+        suggested = Thresholds.of(info.school).mark(
+            weighted_average((m.value, Decimal(1)) for m in term_marks if m.value is not None)
+        )
+        may_unattest = any(m.not_attested for m in term_marks)
+    else:
+        suggested, may_unattest = _term_standing(session, info, period, student_id, spans, today)
+    current = _pm_result(student_id, subject_id, period_id, pm, suggested)
+    if (expected_version or 0) != current.version:
+        raise ConflictError(
+            "Отметку за период уже изменил другой пользователь: проверьте и введите снова.",
+            current=current,
+        )
+    if (current.value, current.not_attested, current.justification) == (
+        value,
+        not_attested,
+        justification if (value is not None or not_attested) else "",
+    ):
+        return current
+    if not_attested and not may_unattest:
+        raise ValidationError(
+            "«Не аттестован» допускается, только если пропущено более 75% уроков без "
+            "уважительной причины и нет отметок. Иначе продлите срок аттестации."
+        )
+    if value is not None and value != suggested and not justification:
+        raise ValidationError(
+            f"Отметка отличается от рассчитанной ({suggested}): укажите обоснование в одну строку."
+            if suggested is not None
+            else "Текущих отметок нет: укажите обоснование отметки в одну строку."
+        )
+    before = _pm_json(pm, student_id, subject_id, period_id)
+    stamp = utcnow()
+    if value is None and not not_attested:
+        after = _pm_json(None, student_id, subject_id, period_id)
         row = audit.record(
             session,
             actor_id=actor.user_id,
-            action=AuditAction.PERIOD_MARK_SET,
+            action=AuditAction.PERIOD_MARK_CLEAR,
             entity=AuditEntity.PERIOD_MARK,
-            entity_id=pm.id,
+            entity_id=pm.id if pm else None,
             before=before,
-            after=_pm_json(pm, student_id, subject_id, period_id),
-            reason=justification,
+            after=after,
         )
-        pm.version = _next_version(row.id or 0, current.version)
-        session.add(pm)
+        if pm is not None:
+            session.delete(pm)
         session.flush()
-        result = _pm_result(student_id, subject_id, period_id, pm, suggested)
+        return _pm_result(student_id, subject_id, period_id, None, suggested)
+    if pm is None:
+        pm = PeriodMark(
+            student_id=student_id,
+            subject_id=subject_id,
+            period_id=period_id,
+            author_id=actor.user_id,
+        )
+    pm.value, pm.not_attested, pm.justification = value, not_attested, justification
+    pm.author_id = actor.user_id
+    pm.updated_at = stamp
+    session.add(pm)
+    session.flush()
+    row = audit.record(
+        session,
+        actor_id=actor.user_id,
+        action=AuditAction.PERIOD_MARK_SET,
+        entity=AuditEntity.PERIOD_MARK,
+        entity_id=pm.id,
+        before=before,
+        after=_pm_json(pm, student_id, subject_id, period_id),
+        reason=justification,
+    )
+    pm.version = _next_version(row.id or 0, current.version)
+    session.add(pm)
+    session.flush()
+    result = _pm_result(student_id, subject_id, period_id, pm, suggested)
     return result
 
 
@@ -969,55 +953,54 @@ def excuse_absence(
     lesson_id: int | None = None,
 ) -> CellState:
     """The class teacher marks an absence (by id, or by student and lesson) as excused."""
-    with write_transaction(session):
-        if attendance_id is not None:
-            att = session.get(Attendance, attendance_id)
-        else:
-            att = session.exec(
-                select(Attendance).where(
-                    Attendance.student_id == (student_id or 0),
-                    Attendance.lesson_id == (lesson_id or 0),
-                )
-            ).first()
-        if att is None:
-            raise NotFound("Пропуск не найден.")
-        permissions.require(
-            session,
-            actor,
-            Permission.ATTENDANCE_EXCUSE,
-            Target(lesson_id=att.lesson_id, student_id=att.student_id),
-        )
-        load_lessons(session, [att.lesson_id], for_update=True)
-        session.refresh(att)
-        reason = clean_text(reason, field=TextField.ABSENCE_REASON)
-        if not reason:
-            raise ValidationError("Укажите уважительную причину пропуска.")
-        if att.status == AttendanceStatus.LATE.value:
-            raise ValidationError("Опоздание не отмечается как пропуск по уважительной причине.")
-        key = (att.student_id, att.lesson_id)
-        current = load_cells(session, lesson_ids=[att.lesson_id], student_ids=[att.student_id])[key]
-        if (expected_version or 0) != current.version:
-            raise ConflictError(MSG_CONFLICT.format(text=current.text or "пусто"), current=current)
-        if att.status == AttendanceStatus.EXCUSED.value and att.reason == reason:
-            return current
-        before = _cell_json(current)
-        row = audit.record(
-            session,
-            actor_id=actor.user_id,
-            action=AuditAction.ATTENDANCE_EXCUSE,
-            entity=AuditEntity.JOURNAL_CELL,
-            entity_id=att.lesson_id,
-            before=before,
-            after={**before, "attendance": AttendanceStatus.EXCUSED.value, "reason": reason},
-            reason=reason,
-        )
-        att.status = AttendanceStatus.EXCUSED.value
-        att.reason = reason
-        att.version = _next_version(row.id or 0, current.version)
-        att.updated_at = utcnow()
-        session.add(att)
-        session.flush()
-        cell = load_cells(session, lesson_ids=[att.lesson_id], student_ids=[att.student_id])[key]
+    if attendance_id is not None:
+        att = session.get(Attendance, attendance_id)
+    else:
+        att = session.exec(
+            select(Attendance).where(
+                Attendance.student_id == (student_id or 0),
+                Attendance.lesson_id == (lesson_id or 0),
+            )
+        ).first()
+    if att is None:
+        raise NotFound("Пропуск не найден.")
+    permissions.require(
+        session,
+        actor,
+        Permission.ATTENDANCE_EXCUSE,
+        Target(lesson_id=att.lesson_id, student_id=att.student_id),
+    )
+    load_lessons(session, [att.lesson_id], for_update=True)
+    session.refresh(att)
+    reason = clean_text(reason, field=TextField.ABSENCE_REASON)
+    if not reason:
+        raise ValidationError("Укажите уважительную причину пропуска.")
+    if att.status == AttendanceStatus.LATE.value:
+        raise ValidationError("Опоздание не отмечается как пропуск по уважительной причине.")
+    key = (att.student_id, att.lesson_id)
+    current = load_cells(session, lesson_ids=[att.lesson_id], student_ids=[att.student_id])[key]
+    if (expected_version or 0) != current.version:
+        raise ConflictError(MSG_CONFLICT.format(text=current.text or "пусто"), current=current)
+    if att.status == AttendanceStatus.EXCUSED.value and att.reason == reason:
+        return current
+    before = _cell_json(current)
+    row = audit.record(
+        session,
+        actor_id=actor.user_id,
+        action=AuditAction.ATTENDANCE_EXCUSE,
+        entity=AuditEntity.JOURNAL_CELL,
+        entity_id=att.lesson_id,
+        before=before,
+        after={**before, "attendance": AttendanceStatus.EXCUSED.value, "reason": reason},
+        reason=reason,
+    )
+    att.status = AttendanceStatus.EXCUSED.value
+    att.reason = reason
+    att.version = _next_version(row.id or 0, current.version)
+    att.updated_at = utcnow()
+    session.add(att)
+    session.flush()
+    cell = load_cells(session, lesson_ids=[att.lesson_id], student_ids=[att.student_id])[key]
     return cell
 
 
@@ -1031,65 +1014,64 @@ def write_remark(
     lesson_id: int | None = None,
 ) -> RemarkResult:
     """A remark or praise into a student's diary, by a teacher of the student or the class teacher."""
-    with write_transaction(session):
-        student = session.get(Student, student_id)
-        if student is None:
-            raise NotFound("Учащийся не найден.")
-        permissions.require(session, actor, Permission.REMARK_WRITE, Target(student_id=student_id))
-        subject_id = None
-        if lesson_id is not None:
-            permissions.require(
-                session,
-                actor,
-                Permission.REMARK_WRITE,
-                Target(lesson_id=lesson_id, student_id=student_id),
-            )
-            li = load_lessons(session, [lesson_id]).get(lesson_id)
-            if li is None:
-                raise NotFound("Урок не найден.")
-            assert li.info.group.id is not None
-            spans = enrolment_intervals(
-                session,
-                class_id=li.info.group.id,
-                subgroup_id=li.info.assignment.subgroup_id,
-                starts_on=li.lesson.date,
-                ends_on=li.lesson.date,
-                student_ids=[student_id],
-            ).get(student_id)
-            if not spans:
-                raise ValidationError(MSG_NOT_ENROLLED)
-            subject_id = li.info.subject.id
-        if kind not in {k.value for k in RemarkKind}:
-            raise ValidationError("Запись в дневник — замечание или похвала.")
-        text = clean_text(text, field=TextField.REMARK)
-        if not text:
-            raise ValidationError("Напишите текст записи.")
-        remark = DiaryRemark(
-            student_id=student_id,
-            author_id=actor.user_id,
-            lesson_id=lesson_id,
-            subject_id=subject_id,
-            kind=kind,
-            text=text,
-        )
-        session.add(remark)
-        session.flush()
-        audit.record(
+    student = session.get(Student, student_id)
+    if student is None:
+        raise NotFound("Учащийся не найден.")
+    permissions.require(session, actor, Permission.REMARK_WRITE, Target(student_id=student_id))
+    subject_id = None
+    if lesson_id is not None:
+        permissions.require(
             session,
-            actor_id=actor.user_id,
-            action=AuditAction.REMARK_CREATE,
-            entity=AuditEntity.DIARY_REMARK,
-            entity_id=remark.id,
-            after={
-                "student_id": student_id,
-                "kind": kind,
-                "text": text,
-                "lesson_id": lesson_id,
-                "subject_id": subject_id,
-            },
+            actor,
+            Permission.REMARK_WRITE,
+            Target(lesson_id=lesson_id, student_id=student_id),
         )
-        assert remark.id is not None
-        result = RemarkResult(
-            remark.id, student_id, kind, text, lesson_id, subject_id, remark.created_at
-        )
+        li = load_lessons(session, [lesson_id]).get(lesson_id)
+        if li is None:
+            raise NotFound("Урок не найден.")
+        assert li.info.group.id is not None
+        spans = enrolment_intervals(
+            session,
+            class_id=li.info.group.id,
+            subgroup_id=li.info.assignment.subgroup_id,
+            starts_on=li.lesson.date,
+            ends_on=li.lesson.date,
+            student_ids=[student_id],
+        ).get(student_id)
+        if not spans:
+            raise ValidationError(MSG_NOT_ENROLLED)
+        subject_id = li.info.subject.id
+    if kind not in {k.value for k in RemarkKind}:
+        raise ValidationError("Запись в дневник — замечание или похвала.")
+    text = clean_text(text, field=TextField.REMARK)
+    if not text:
+        raise ValidationError("Напишите текст записи.")
+    remark = DiaryRemark(
+        student_id=student_id,
+        author_id=actor.user_id,
+        lesson_id=lesson_id,
+        subject_id=subject_id,
+        kind=kind,
+        text=text,
+    )
+    session.add(remark)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        action=AuditAction.REMARK_CREATE,
+        entity=AuditEntity.DIARY_REMARK,
+        entity_id=remark.id,
+        after={
+            "student_id": student_id,
+            "kind": kind,
+            "text": text,
+            "lesson_id": lesson_id,
+            "subject_id": subject_id,
+        },
+    )
+    assert remark.id is not None
+    result = RemarkResult(
+        remark.id, student_id, kind, text, lesson_id, subject_id, remark.created_at
+    )
     return result

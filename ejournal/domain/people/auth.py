@@ -2,8 +2,10 @@
 
 Every function here is plain and synchronous: bcrypt is slow on purpose, so the UI calls
 `authenticate` and `change_password` through `asyncio.to_thread` with a session of that
-thread's own. Functions that write commit their own transaction (a failed login must be
-recorded even though the login is refused).
+thread's own. Writes go into the caller's transaction (`db.run_transaction` commits it; a
+refused login returns a result, so its record is kept). Only `authenticate`,
+`change_password` and `validate_session` commit inside, so that no lock or read snapshot
+is held across the slow hashing or turned into a write.
 
 Throttling (see `throttle`): failures slow down the account (a doubling delay of at most
 a minute, never a lock) and the client address (after many failures from it). Every
@@ -221,7 +223,7 @@ def authenticate(
             .where(col(LoginEvent.id) == event_id)
             .values(kind=LoginEventKind.THROTTLED.value)
         )
-        session.commit()
+        session.commit()  # essential: no lock held during the slow hash
         _spend_one_check(password, settings.bcrypt_rounds)
         return _fail(message, wait)
 
@@ -229,7 +231,7 @@ def authenticate(
     if wait:
         return refuse_unchecked(throttle.address_message(wait), wait)
     if state is None:
-        session.commit()
+        session.commit()  # essential: no lock held during the slow hash
         _spend_one_check(password, settings.bcrypt_rounds)
         return _fail()
     user_id, password_hash, is_active, locked_until, must_change = state
@@ -243,7 +245,7 @@ def authenticate(
     )
     if wait:
         return refuse_unchecked(throttle.account_message(wait), wait)
-    session.commit()
+    session.commit()  # essential: no lock held during the slow hash
 
     if not _password_matches(password, password_hash, settings.bcrypt_rounds):
         return _fail(BAD_CREDENTIALS, delay)
@@ -284,7 +286,7 @@ def authenticate(
             handoff_until=now + dt.timedelta(seconds=HANDOFF_SECONDS) if handoff else None,
         )
     )
-    session.commit()
+    session.flush()
     session.expire_all()  # the ORM copies were changed behind their back
     return LoginResult(True, "", user_id, token, must_change, 0)
 
@@ -331,9 +333,7 @@ def redeem_handoff(
         .values(token_hash=token_hash(token), handoff_until=None, last_seen_at=now)
     )
     if done.rowcount != 1:  # type: ignore[attr-defined]  # redeemed by a racing request
-        session.rollback()
         return None
-    session.commit()
     max_age = int((row.expires_at - now).total_seconds()) if row.remember else None
     return Redeemed(token, row.remember, max_age)
 
@@ -377,7 +377,6 @@ def validate_session(
         session.execute(
             update(UserSession).where(col(UserSession.id) == session_id).values(last_seen_at=now)
         )
-        session.commit()
         session.expire_all()
     return actor
 
@@ -438,7 +437,6 @@ def logout(session: Session, token: str, *, now: dt.datetime | None = None) -> N
         user_id=row.user_id,
         at=now,
     )
-    session.commit()
 
 
 def list_sessions(
@@ -492,7 +490,6 @@ def end_session(
         user_id=actor.user_id,
         at=now,
     )
-    session.commit()
 
 
 def end_all_sessions(
@@ -559,5 +556,4 @@ def change_password(
         at=now,
     )
     _event(session, LoginEventKind.PASSWORD_CHANGE, login=login, user_id=actor.user_id, at=now)
-    session.commit()
     session.expire_all()

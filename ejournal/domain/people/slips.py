@@ -198,7 +198,6 @@ def staff_slips_pdf(
         school_name=_school_name(session, actor.school_id),
         login_url=login_url or default_login_url(),
     )
-    session.commit()
     return pdf
 
 
@@ -320,5 +319,4 @@ def class_slips_pdf(
         school_name=_school_name(session, actor.school_id),
         login_url=login_url or default_login_url(),
     )
-    session.commit()
     return pdf

@@ -384,7 +384,6 @@ def clear_account(
         after={"failed_logins": 0, "delayed": False},
         at=now,
     )
-    session.commit()
 
 
 def clear_address(
@@ -408,4 +407,3 @@ def clear_address(
         after={"ip": ip, "failed_logins": 0},
         at=now,
     )
-    session.commit()

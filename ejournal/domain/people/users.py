@@ -1,7 +1,7 @@
 """Administration of accounts: search, create, block, reset, roles, parent links.
 
-Every function checks its permission and writes an audit row in the same transaction,
-then commits. Passwords never reach the audit log. One-time passwords are random
+Every function checks its permission and writes an audit row in the caller's transaction
+(`db.run_transaction` commits it). Passwords never reach the audit log. One-time passwords are random
 (≈57 bits) and must be changed at first login; they are hashed at the cheaper
 `settings.seed_bcrypt_rounds` so that printing a class's slips stays fast, and login
 re-hashes them at full cost.
@@ -377,7 +377,6 @@ def create_staff_user(
             )
         else:
             _grant(session, actor=actor, user_id=user.id, role=role)
-    session.commit()
     return IssuedCredentials(user.login, password, user.id)
 
 
@@ -416,7 +415,6 @@ def create_student(
     session.flush()
     assert student.id is not None
     credentials = open_account_unchecked(session, actor=actor, person=student, role=Role.STUDENT)
-    session.commit()
     return credentials
 
 
@@ -462,14 +460,13 @@ def create_parent(
     credentials = open_account_unchecked(session, actor=actor, person=parent, role=Role.PARENT)
     for sid in dict.fromkeys(student_ids):
         _link(session, actor=actor, parent_id=parent.id, student_id=sid, relation=relation)
-    session.commit()
     return credentials
 
 
 def open_account_unchecked(
     session: Session, *, actor: Actor, person: Student | Parent | Staff, role: Role
 ) -> IssuedCredentials:
-    """Give an existing person record an account with a one-time password (no commit)."""
+    """Give an existing person record an account with a one-time password."""
     if person.user_id is not None:
         raise ValidationError("У этого человека уже есть учётная запись.")
     user, password = _new_user(
@@ -491,7 +488,6 @@ def open_student_account(session: Session, *, actor: Actor, student_id: int) -> 
     if student is None:
         raise NotFound("Учащийся не найден.")
     credentials = open_account_unchecked(session, actor=actor, person=student, role=Role.STUDENT)
-    session.commit()
     return credentials
 
 
@@ -512,7 +508,6 @@ def open_parent_account(session: Session, *, actor: Actor, parent_id: int) -> Is
     ):
         raise PermissionDenied()
     credentials = open_account_unchecked(session, actor=actor, person=parent, role=Role.PARENT)
-    session.commit()
     return credentials
 
 
@@ -544,19 +539,17 @@ def set_active(session: Session, *, actor: Actor, user_id: int, active: bool) ->
         after={"is_active": active, "sessions_ended": ended},
         at=now,
     )
-    session.commit()
 
 
 def reset_password(session: Session, *, actor: Actor, user_id: int) -> IssuedCredentials:
     """A fresh one-time password; clears a lock, ends the user's sessions."""
     user = require_credentials_for(session, actor, user_id)
     credentials = reset_unchecked(session, actor=actor, user=user)
-    session.commit()
     return credentials
 
 
 def reset_unchecked(session: Session, *, actor: Actor, user: User) -> IssuedCredentials:
-    """Reset without a permission check or commit (the caller did the check)."""
+    """Reset without a permission check (the caller did the check)."""
     assert user.id is not None
     now = utcnow()
     password, password_hash = _one_time_credentials()
@@ -673,7 +666,6 @@ def grant_role(
         _set_class_teacher(session, actor=actor, user_id=user_id, staff=staff, class_id=class_id)
     else:
         _grant(session, actor=actor, user_id=user_id, role=role)
-    session.commit()
 
 
 def revoke_role(
@@ -693,7 +685,6 @@ def revoke_role(
         raise ValidationError("Нельзя снять роль с последнего администратора.")
     for grant in grants:
         _revoke(session, actor=actor, grant=grant)
-    session.commit()
 
 
 # --------------------------------------------------------------------------- parents
@@ -736,7 +727,6 @@ def link_parent(
     require(session, actor, Permission.STUDENT_MANAGE, Target(student_id=student_id))
     relation = clean_text(relation, field=TextField.RELATION)
     _link(session, actor=actor, parent_id=parent_id, student_id=student_id, relation=relation)
-    session.commit()
 
 
 def unlink_parent(session: Session, *, actor: Actor, parent_id: int, student_id: int) -> None:
@@ -758,4 +748,3 @@ def unlink_parent(session: Session, *, actor: Actor, parent_id: int, student_id:
         before={"parent_id": parent_id, "student_id": student_id, "relation": link.relation},
     )
     session.delete(link)
-    session.commit()
