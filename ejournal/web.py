@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from starlette.applications import Starlette
@@ -162,8 +163,6 @@ def make_edge() -> Starlette:
 
 def token_from_cookie_header(cookie_header: str) -> str:
     """The session token in a Cookie header: the remembered one first ('' when none)."""
-    from http.cookies import CookieError, SimpleCookie
-
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(cookie_header or "")

@@ -146,6 +146,17 @@ def read_only(fn: F) -> F:
     return fn
 
 
+_DEFERRED_ATTR = "__ejournal_deferred__"
+
+
+def deferred(fn: F) -> F:
+    """Declare a service that mostly reads and, when it must write, first commits its reads
+    so the write begins its own transaction: `run_transaction` takes no write lock up front
+    (a per-event session check must not queue behind every writer)."""
+    setattr(fn, _DEFERRED_ATTR, True)
+    return fn
+
+
 def is_read_only(fn: Callable[..., Any]) -> bool:
     """Whether `fn` was declared with `@read_only`."""
     return bool(getattr(fn, _READ_ONLY_ATTR, False))
@@ -193,16 +204,18 @@ def run_transaction(
     """Call the service `fn(session, **kwargs)` in one transaction of the app's database.
 
     Commit on success, roll back on any error (a refusal or a failure changes nothing).
-    A `@read_only` service runs read-only; any other takes the write lock up front (SQLite
-    `BEGIN IMMEDIATE`, which waits on the busy timeout instead of failing). A call that
+    A `@read_only` service runs read-only, a `@deferred` one begins without the write lock;
+    any other takes the write lock up front (SQLite `BEGIN IMMEDIATE`, which waits on the
+    busy timeout instead of failing). A call that
     still loses a lock race is tried again from the start, up to `TRANSACTION_ATTEMPTS`
     times in all, unless it had already committed part of its work.
     """
     ro = is_read_only(fn)
+    write = not ro and not getattr(fn, _DEFERRED_ATTR, False)
     for attempt in range(TRANSACTION_ATTEMPTS):
         info: dict[str, Any] = {}
         try:
-            with session_scope(write=not ro, read_only=ro) as session:
+            with session_scope(write=write, read_only=ro) as session:
                 info = session.info
                 event.listen(session, "after_commit", _note_commit)
                 return fn(session, *args, **kwargs)

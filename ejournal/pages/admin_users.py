@@ -270,12 +270,14 @@ def _bulk_slips() -> rx.Component:
                 "Реквизиты отмеченных (PDF): ",
                 ticked,
                 variant="outline",
+                style=_WRAPPING,
                 disabled=ticked == 0,
                 on_click=AdminUsersState.download_checked_slips,
             ),
             rx.button(
                 "Реквизиты всех, кто не сменил одноразовый пароль (PDF)",
                 variant="outline",
+                style=_WRAPPING,
                 on_click=AdminUsersState.download_waiting_slips,
             ),
             rx.cond(
@@ -296,10 +298,13 @@ def _bulk_slips() -> rx.Component:
     )
 
 
-def _failed_account_row(r: Any) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(r["full_name"]),
-        rx.table.cell(rx.code(r["login"])),
+#: A long button label wraps inside the screen on a phone instead of running past its edge.
+_WRAPPING = {"white_space": "normal", "height": "auto", "min_height": "32px", "max_width": "100%"}
+
+
+def _failure_cells(r: Any, clear: Any) -> list[rx.Component]:
+    """Failures, pause, last failure and «Сбросить»: the cells both failure tables share."""
+    return [
         rx.table.cell(r["failures"]),
         rx.table.cell(
             rx.cond(
@@ -309,37 +314,22 @@ def _failed_account_row(r: Any) -> rx.Component:
             )
         ),
         rx.table.cell(r["last_failure_at"]),
-        rx.table.cell(
-            rx.button(
-                "Сбросить",
-                size="1",
-                variant="soft",
-                on_click=AdminUsersState.clear_account_failures(r["user_id"]),
-            )
-        ),
+        rx.table.cell(rx.button("Сбросить", size="1", variant="soft", on_click=clear)),
+    ]
+
+
+def _failed_account_row(r: Any) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(r["full_name"]),
+        rx.table.cell(rx.code(r["login"])),
+        *_failure_cells(r, AdminUsersState.clear_account_failures(r["user_id"])),
     )
 
 
 def _failed_address_row(r: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.code(r["ip"])),
-        rx.table.cell(r["failures"]),
-        rx.table.cell(
-            rx.cond(
-                r["delayed_until"] != "",
-                rx.badge("до ", r["delayed_until"], color_scheme="amber"),
-                rx.text("нет", color_scheme="gray"),
-            )
-        ),
-        rx.table.cell(r["last_failure_at"]),
-        rx.table.cell(
-            rx.button(
-                "Сбросить",
-                size="1",
-                variant="soft",
-                on_click=AdminUsersState.clear_address_failures(r["ip"]),
-            )
-        ),
+        *_failure_cells(r, AdminUsersState.clear_address_failures(r["ip"])),
     )
 
 

@@ -55,7 +55,7 @@ from sqlmodel import Session
 
 from ejournal import web
 from ejournal.domain import site_map
-from ejournal.domain.db import is_transient, run_transaction, session_scope
+from ejournal.domain.db import run_transaction
 from ejournal.domain.errors import DomainError
 from ejournal.domain.models import Role
 from ejournal.domain.people import auth, profile
@@ -351,19 +351,7 @@ class SessionState(rx.State):
         if not token:
             return None, False
 
-        def check() -> Actor | None:
-            # Deferred on purpose (no write lock per event): the rare touch of last_seen_at
-            # starts its own transaction; a lost lock race is simply tried again.
-            for attempt in range(3):
-                try:
-                    with session_scope() as session:
-                        return auth.validate_session(session, token)
-                except Exception as exc:
-                    if attempt == 2 or not is_transient(exc):
-                        raise
-            return None  # pragma: no cover
-
-        actor = await asyncio.to_thread(check)
+        actor = await run_service(auth.validate_session, token)
         if actor is None:
             # Ended, expired or blocked: nothing of that user may stay in this tab.
             await self._forget_tab()

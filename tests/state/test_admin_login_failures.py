@@ -47,3 +47,13 @@ def test_clearing_failures_is_refused_for_a_teacher(world: StateWorld, handler: 
     assert "Недостаточно прав" in (toast_text(result) or "")
     with world.session() as s:
         assert s.get(User, user_id).failed_logins == 5  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("role", [Role.TEACHER, Role.PARENT, Role.STUDENT])
+def test_the_failure_lists_are_refused_to_anyone_but_the_admin(world: StateWorld, role: Role):
+    """A forged refresh of the failed-login lists shows no account or address."""
+    _fail(world, Role.DEPUTY, 6)
+    st = world.state(AdminUsersState, world.token(role))
+    result = call(AdminUsersState.refresh_failures, st)
+    assert "Недостаточно прав" in (toast_text(result) or "")
+    assert (st.failed_accounts, st.failed_addresses) == ([], [])

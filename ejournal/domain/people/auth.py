@@ -1,8 +1,8 @@
 """Logging in and out, server-side sessions, own password and sessions, role homes.
 
-Every function here is plain and synchronous: bcrypt is slow on purpose, so the UI calls
-`authenticate` and `change_password` through `asyncio.to_thread` with a session of that
-thread's own. Writes go into the caller's transaction (`db.run_transaction` commits it; a
+Every function here is plain and synchronous: bcrypt is slow on purpose, so the UI runs
+`authenticate` and `change_password` in its password pool, each through
+`db.run_transaction` like every service. Writes go into the caller's transaction (`db.run_transaction` commits it; a
 refused login returns a result, so its record is kept). Only `authenticate`,
 `change_password` and `validate_session` commit inside, so that no lock or read snapshot
 is held across the slow hashing or turned into a write.
@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from ejournal.config import get_settings
 from ejournal.domain import audit
 from ejournal.domain.audit.chain import AuditAction, AuditEntity
+from ejournal.domain.db import deferred
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
 from ejournal.domain.models import (
     LoginEvent,
@@ -347,6 +348,7 @@ def _live(row: UserSession, now: dt.datetime) -> bool:
     )
 
 
+@deferred
 def validate_session(
     session: Session,
     token: str,
