@@ -143,7 +143,17 @@ class School(SQLModel, table=True):
     round_to_3: Decimal = Field(
         default=Decimal("2.50"), sa_column=Column(Numeric(4, 2), nullable=False)
     )
+    # Marks of class work, topics and homework are due by this hour of the lesson's day
+    # [003 §3.2], [004 §5.18].
     marks_deadline_hour: int = Field(default=17)
+    # Control thresholds the deputy's checklist uses (settings page; [000 §4.3.1], [004 §5.6,
+    # §5.10]): the longest gap without a current mark, how many lessons a «2» may wait for
+    # the next mark, the share of the class questioned orally per lesson, and the share of
+    # missed lessons that makes a student «много пропусков» in the attendance report.
+    control_mark_gap_days: int = Field(default=14)
+    control_retest_lessons: int = Field(default=2)
+    control_oral_percent: int = Field(default=20)
+    control_absence_percent: int = Field(default=30)
 
 
 class WorkType(SQLModel, table=True):
@@ -537,6 +547,11 @@ class Lesson(SQLModel, table=True):
     work_type_id: int | None = Field(default=None, foreign_key="work_type.id")
     substitute_teacher_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
     cancelled: bool = Field(default=False)
+    # The teacher said there is no homework («не задано»), as opposed to not writing it down.
+    homework_none: bool = Field(default=False)
+    # When attendance was taken: the first absence entered or «все присутствуют» [004 §5.3];
+    # None means nobody recorded it yet.
+    attendance_taken_at: dt.datetime | None = None
     topic_set_at: dt.datetime | None = None
     homework_set_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)

@@ -78,6 +78,7 @@ MATRIX: dict[Role, dict[Permission, Scope]] = {
         _P.STUDENT_PERSONAL_READ: _S.ALL,
         _P.AUDIT_READ: _S.ALL,
         _P.ANALYTICS_READ: _S.ALL,
+        _P.SETTINGS_MANAGE: _S.ALL,
         _P.ANNOUNCEMENT_WRITE: _S.ALL,
         _P.MESSAGE_SEND: _S.ALL,
         _P.OWN_ACCOUNT: _S.SELF,
@@ -87,6 +88,7 @@ MATRIX: dict[Role, dict[Permission, Scope]] = {
         _P.DIARY_READ: _S.ALL,
         _P.STUDENT_PERSONAL_READ: _S.ALL,
         _P.ANALYTICS_READ: _S.ALL,
+        _P.SETTINGS_MANAGE: _S.ALL,
         _P.ANNOUNCEMENT_WRITE: _S.ALL,
         _P.TIMETABLE_MANAGE: _S.ALL,
         _P.MESSAGE_SEND: _S.ALL,
@@ -98,6 +100,7 @@ MATRIX: dict[Role, dict[Permission, Scope]] = {
         _P.LESSON_WRITE: _S.OWN_TEACHING,
         _P.PERIOD_MARK_WRITE: _S.OWN_TEACHING,
         _P.REMARK_WRITE: _S.OWN_TEACHING,
+        _P.ANALYTICS_READ: _S.OWN_TEACHING,  # «Мои замечания»: own lessons' findings
         _P.STUDENT_PERSONAL_READ: _S.OWN_TEACHING,
         _P.MESSAGE_SEND: _S.ALL,
         _P.OWN_ACCOUNT: _S.SELF,
@@ -106,6 +109,7 @@ MATRIX: dict[Role, dict[Permission, Scope]] = {
         _P.JOURNAL_READ: _S.OWN_CLASS,
         _P.DIARY_READ: _S.OWN_CLASS,
         _P.ATTENDANCE_EXCUSE: _S.OWN_CLASS,
+        _P.ANALYTICS_READ: _S.OWN_CLASS,  # the control figures of their class
         _P.REMARK_WRITE: _S.OWN_CLASS,
         _P.STUDENT_PERSONAL_READ: _S.OWN_CLASS,
         _P.STUDENT_MANAGE: _S.OWN_CLASS,
