@@ -286,14 +286,19 @@
     });
   }
 
-  function showLesson(lessonId) {
+  // Scroll to a lesson (the URL's l) and outline it; with a student (s) highlight the row
+  // and, with both, outline and focus that one cell (the deputy's checklist links here).
+  function showLesson(lessonId, studentId) {
     var tries = 0;
     function attempt() {
       var wrap = document.getElementById("ej-wrap");
-      if (!wrap) {
+      if (!wrap || (studentId && !wrap.querySelector('tr[data-sid="' + studentId + '"]'))) {
         if (++tries < 40) setTimeout(attempt, 100);
         return;
       }
+      wrap.querySelectorAll(".ej-target, .ej-target-row, .ej-target-col").forEach(function (el) {
+        el.classList.remove("ej-target", "ej-target-row", "ej-target-col");
+      });
       var th = lessonId ? wrap.querySelector('th[data-lid="' + lessonId + '"]') : null;
       if (!th) {
         var heads = wrap.querySelectorAll("th[data-lid]");
@@ -307,7 +312,28 @@
         }
       }
       if (th) wrap.scrollLeft = Math.max(0, th.offsetLeft - wrap.clientWidth / 2);
-      if (th && lessonId) th.classList.add("ej-target");
+      var found = lessonId && th && th.getAttribute("data-lid") === String(lessonId);
+      if (found) th.classList.add("ej-target");
+      var row = studentId ? wrap.querySelector('tr[data-sid="' + studentId + '"]') : null;
+      if (row) {
+        row.classList.add("ej-target-row");
+        wrap.scrollTop = Math.max(0, row.offsetTop - wrap.clientHeight / 2);
+      }
+      if (!found) return;
+      var inputs = wrap.querySelectorAll(SEL + '[data-lid="' + lessonId + '"]');
+      if (row) {
+        var input = row.querySelector(SEL + '[data-lid="' + lessonId + '"]');
+        if (input) {
+          input.closest("td").classList.add("ej-target");
+          try {
+            input.focus({ preventScroll: true });
+          } catch (e) {}
+        }
+      } else {
+        inputs.forEach(function (el) {
+          el.closest("td").classList.add("ej-target-col");
+        });
+      }
     }
     attempt();
   }

@@ -9,16 +9,27 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+#: Benchmarks named without the `_bench` suffix (they also run alone: `python -m bench.control`).
+EXTRA = ("control",)
+
 
 def bench_modules() -> list[str]:
-    """The `*_bench` modules of this package, in name order."""
+    """The `*_bench` modules of this package and the EXTRA ones, in name order."""
     here = Path(__file__).resolve().parent
-    return sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.endswith("_bench"))
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(here)])
+        if m.name.endswith("_bench") or m.name in EXTRA
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     wanted = list(argv if argv is not None else sys.argv[1:])
-    names = [n for n in bench_modules() if not wanted or n in wanted or n[:-6] in wanted]
+    names = [
+        n
+        for n in bench_modules()
+        if not wanted or n in wanted or n.removesuffix("_bench") in wanted
+    ]
     failed = 0
     for name in names:
         print(f"=== {name}", flush=True)

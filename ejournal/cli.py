@@ -1,4 +1,4 @@
-"""The `ejournal` command: migrate, seed, export, create-admin, audit verify and anchor, banner.
+"""The `ejournal` command: migrate, seed, export, report, create-admin, audit, banner.
 
 A wrong argument or an unreachable database gives one line on stderr and exit code 2.
 """
@@ -193,6 +193,120 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The reports of `ejournal report`: the keys of control/reports.py REPORT_NAMES, listed here
+#: so that building the parser does not import pandas (a test keeps the two equal).
+REPORT_NAMES = (
+    "fill",
+    "fill_teachers",
+    "checklist",
+    "progress",
+    "attendance",
+    "participation",
+    "objectivity",
+    "ktp",
+)
+
+
+def school_deputy(session: Any, school_id: int) -> tuple[int, int | None, str]:
+    """(user id, staff id, short name) of the school's first deputy (lowest user id of an
+    active Staff with a deputy role grant), or (0, None, "") when the school has none."""
+    from sqlmodel import col, select
+
+    from ejournal.domain.models import Role, RoleGrant, Staff
+    from ejournal.domain.people.naming import person_short
+
+    staff = session.exec(
+        select(Staff)
+        .join(RoleGrant, col(RoleGrant.user_id) == col(Staff.user_id))
+        .where(
+            RoleGrant.school_id == school_id,
+            RoleGrant.role == Role.DEPUTY.value,
+            Staff.school_id == school_id,
+            col(Staff.is_active).is_(True),
+        )
+        .order_by(col(Staff.user_id))
+    ).first()
+    if staff is None or staff.user_id is None:
+        return 0, None, ""
+    return staff.user_id, staff.id, person_short(staff)
+
+
+def _check_out(path: Path) -> None:
+    """Refuse, before any work, a --out that cannot become a file."""
+    if path.is_dir():
+        raise CliError(f"«{path}» — каталог; укажите имя файла")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise CliError(f"не удаётся записать «{path}»: каталога «{parent}» нет")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write through a temporary file beside `path`: a failure leaves no half-written file."""
+    import os
+
+    from ejournal.domain.exchange import os_error_reason
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"не удаётся записать «{path}»: {os_error_reason(exc)}") from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from ejournal.domain.control.export import export
+    from ejournal.domain.control.table import month_window, period_window
+    from ejournal.domain.models import Role, School
+    from ejournal.domain.permissions import Actor
+    from ejournal.domain.school.clock import local_day_bounds, school_today
+
+    out: Path = args.out
+    _check_out(out)
+    engine = get_engine()
+    _require_schema(engine)
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":  # one snapshot for the whole report
+            connection = connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        with Session(bind=connection) as session:
+            school = session.get(School, args.school)
+            if school is None or school.id is None:
+                raise CliError(f"школа с идентификатором {args.school} не найдена")
+            on = args.on or school_today(school)
+            # --on makes the output reproducible: "now" is the last instant of that school day.
+            now = None
+            if args.on is not None:
+                now = local_day_bounds(school, on, on)[1] - dt.timedelta(microseconds=1)
+            if args.month is not None:
+                window = month_window(session, school.id, args.month, on=on)
+            else:
+                window = period_window(session, school.id, args.period, on=on)
+            user_id, staff_id, signer = school_deputy(session, school.id)
+            actor = Actor(
+                user_id=user_id,
+                school_id=school.id,
+                roles=frozenset({Role.DEPUTY}),
+                staff_id=staff_id,
+                active_role=Role.DEPUTY,
+            )
+            from ejournal.domain.control.reports import build_report
+
+            report = build_report(session, args.name, actor=actor, window=window, now=now)
+            session.rollback()
+    data = export(report, args.format, signer=signer, printed_on=on)
+    _write_atomically(out, data)
+    print(
+        f"{report.title} — {report.school_name}, {window.label}: строк {len(report.rows)}; "
+        f"записано в {out}"
+    )
+    return 0
+
+
 def create_admin(
     *,
     login: str,
@@ -358,6 +472,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export": cmd_export,
     "create-admin": cmd_create_admin,
     "audit": cmd_audit,
+    "report": cmd_report,
 }
 
 
@@ -423,6 +538,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="ФАЙЛ",
         help="куда записать (по умолчанию var/audit-anchor.json)",
+    )
+    report = sub.add_parser("report", help="отчёт заместителя директора в файл")
+    report.add_argument("name", choices=REPORT_NAMES, metavar="ОТЧЁТ", help=", ".join(REPORT_NAMES))
+    report.add_argument("--school", type=_integer, required=True, metavar="ID", help="id школы")
+    window = report.add_mutually_exclusive_group(required=True)
+    window.add_argument("--month", default=None, metavar="ГГГГ-ММ", help="календарный месяц")
+    window.add_argument("--period", type=_integer, default=None, metavar="ID", help="id периода")
+    report.add_argument(
+        "--format", choices=["json", "csv", "xlsx", "pdf"], required=True, help="формат файла"
+    )
+    report.add_argument("--out", type=Path, required=True, metavar="ФАЙЛ", help="куда записать")
+    report.add_argument(
+        "--on",
+        type=_date,
+        default=None,
+        metavar="ГГГГ-ММ-ДД",
+        help="день отчёта и дата печати (по умолчанию сегодня в школе)",
     )
     return parser
 

@@ -17,12 +17,13 @@ from ejournal.pages import (
     admin_audit,
     admin_users,
     change_password,
+    dashboard,
     diary,
     diary_staff,
-    home,
     index,
     journal,
     messages,
+    settings,
 )
 from ejournal.state.admin import AdminAuditState, AdminUsersState
 from ejournal.state.auth import AccountState, LoginState
@@ -31,10 +32,12 @@ from ejournal.state.base import (
     frontend_exception_handler,
     guarded_page,
 )
+from ejournal.state.control import DashboardState
 from ejournal.state.diary import DiaryMarksState, DiaryState
 from ejournal.state.diary_staff import AnnouncementsState, ConfirmationsState
 from ejournal.state.journal import ClassHomeState, JournalState, TeacherHomeState
 from ejournal.state.messages import DiaryNavState, MessagesState
+from ejournal.state.settings import SettingsState
 
 app = rx.App(
     html_lang="ru",
@@ -58,7 +61,7 @@ PAGES: dict[str, tuple[Callable[[], rx.Component], list[Any]]] = {
     "/teacher": (journal.teacher, [TeacherHomeState.load]),
     "/class": (journal.class_teacher, [ClassHomeState.load]),
     "/journal": (journal.journal, [JournalState.load]),
-    "/dashboard": (home.dashboard, []),
+    "/dashboard": (dashboard.dashboard, [DashboardState.load]),
     "/diary": (diary.week, [DiaryState.load, DiaryNavState.load_unread]),
     "/diary/marks": (diary.marks, [DiaryMarksState.load, DiaryNavState.load_unread]),
     "/messages": (messages.page, [MessagesState.load, DiaryNavState.load_unread]),
@@ -66,6 +69,7 @@ PAGES: dict[str, tuple[Callable[[], rx.Component], list[Any]]] = {
     "/announcements": (diary_staff.announcements, [AnnouncementsState.load]),
     "/admin/users": (admin_users.page, [AdminUsersState.load]),
     "/admin/audit": (admin_audit.page, [AdminAuditState.load]),
+    "/settings": (settings.page, [SettingsState.load]),
 }
 for route, (component, loaders) in PAGES.items():
     guarded_page(app, route=route, component=component, on_load=loaders)

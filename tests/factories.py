@@ -19,13 +19,16 @@ from sqlmodel import Session
 
 from ejournal.domain.models import (
     AcademicYear,
+    Attendance,
     ClassGroup,
     Enrolment,
     Holiday,
     Lesson,
+    Mark,
     Parent,
     ParentLink,
     Period,
+    PeriodMark,
     Role,
     School,
     Staff,
@@ -445,3 +448,89 @@ def make_school(session: Session) -> TinySchool:
         ),
     }
     return _done(session, tiny)
+
+
+# --------------------------------------------------------------------------- control helpers
+
+
+def add_mark(
+    session: Session,
+    lesson: Lesson,
+    student: Student,
+    value: int,
+    *,
+    author: Actor,
+    work_type: WorkType | None = None,
+    created_at: dt.datetime | None = None,
+    slot: int = 1,
+) -> Mark:
+    """A current mark (entered at `created_at`, default now) in `lesson`."""
+    at = created_at or dt.datetime.now(dt.UTC)
+    weight = Decimal(work_type.weight) if work_type is not None else Decimal("1.00")
+    return _done(
+        session,
+        _add(
+            session,
+            Mark(
+                student_id=student.id or 0,
+                lesson_id=lesson.id or 0,
+                slot=slot,
+                value=value,
+                work_type_id=work_type.id if work_type is not None else None,
+                weight=weight,
+                author_id=author.user_id,
+                created_at=at,
+                updated_at=at,
+            ),
+        ),
+    )
+
+
+def add_absence(
+    session: Session, lesson: Lesson, student: Student, *, author: Actor, status: str = "absent"
+) -> Attendance:
+    """An «н» (absent / excused) or a lateness of `student` at `lesson`."""
+    return _done(
+        session,
+        _add(
+            session,
+            Attendance(
+                student_id=student.id or 0,
+                lesson_id=lesson.id or 0,
+                status=status,
+                author_id=author.user_id,
+            ),
+        ),
+    )
+
+
+def add_period_mark(
+    session: Session,
+    student: Student,
+    subject: Subject,
+    period: Period,
+    value: int | None,
+    *,
+    author: Actor,
+    created_at: dt.datetime | None = None,
+    justification: str = "",
+) -> PeriodMark:
+    """A period mark (None: not attested) entered at `created_at`."""
+    at = created_at or dt.datetime.now(dt.UTC)
+    return _done(
+        session,
+        _add(
+            session,
+            PeriodMark(
+                student_id=student.id or 0,
+                subject_id=subject.id or 0,
+                period_id=period.id or 0,
+                value=value,
+                not_attested=value is None,
+                justification=justification,
+                author_id=author.user_id,
+                created_at=at,
+                updated_at=at,
+            ),
+        ),
+    )

@@ -15,6 +15,7 @@ import reflex as rx
 from reflex.vars.base import Var, VarData
 
 from ejournal.state.journal import MAX_ROWS, JournalState
+from ejournal.state.journal.wire import ATTENDANCE_NOT_TAKEN
 
 S = JournalState
 
@@ -119,6 +120,10 @@ def _lesson_header(col: Any) -> rx.Component:
         rx.el.button(
             rx.el.span(col["label"], class_name="ej-date"),
             rx.el.span(col["wt"], class_name="ej-wt"),
+            rx.cond(
+                col["att"] == "0",
+                rx.el.span(class_name="ej-att-dot", title=ATTENDANCE_NOT_TAKEN),
+            ),
             class_name="ej-lh-btn",
             title=col["title"],
             on_click=S.open_lesson(col["id"]),
@@ -129,6 +134,7 @@ def _lesson_header(col: Any) -> rx.Component:
             "data-ctl": col["control"],
             "data-cancelled": col["cancelled"],
             "data-ed": col["editable"],
+            "data-att": col["att"],
         },
     )
 
@@ -159,6 +165,83 @@ def grid() -> rx.Component:
     )
 
 
+def _missing(text: str, col: Any) -> rx.Component:
+    """«not recorded»: stands out for a lesson already held (attendance due or taken)."""
+    return rx.el.span(
+        text, class_name=rx.cond(col["att"] != "", "ej-note-missing", "ej-note-empty")
+    )
+
+
+def _note_row(col: Any) -> rx.Component:
+    homework = rx.cond(
+        col["homework"] != "",
+        rx.el.span(col["homework"], class_name="ej-note-text"),
+        rx.cond(
+            col["hw_none"] == "1",
+            rx.el.span("не задано", class_name="ej-note-empty"),
+            rx.cond(
+                S.no_homework,
+                rx.el.span("не задаётся", class_name="ej-note-empty"),
+                _missing("не записано", col),
+            ),
+        ),
+    )
+    return rx.el.tr(
+        rx.el.td(
+            rx.el.button(
+                col["label"],
+                type="button",
+                class_name="ej-note-open",
+                title="Открыть урок",
+                on_click=S.open_lesson(col["id"]),
+            )
+        ),
+        rx.el.td(col["number"]),
+        rx.el.td(
+            rx.cond(
+                col["cancelled"] == "1",
+                rx.el.span("урок отменён", class_name="ej-note-empty"),
+                rx.cond(
+                    col["topic"] != "",
+                    rx.el.span(col["topic"], class_name="ej-note-text"),
+                    _missing("тема не записана", col),
+                ),
+            )
+        ),
+        rx.el.td(homework),
+        rx.el.td(col["wt_name"]),
+        custom_attrs={"data-lid": col["id"]},
+    )
+
+
+def lesson_notes() -> rx.Component:
+    """«Темы и домашние задания»: every lesson of the page as a list, read without opening
+    each lesson (the deputy's check [004 §5.18–5.23]). Built from the columns the grid
+    already has, so it costs nothing on the wire; open at once for those who only read."""
+    return rx.el.details(
+        rx.el.summary("Темы и домашние задания", class_name="ej-notes-title"),
+        rx.el.div(
+            rx.el.table(
+                rx.el.thead(
+                    rx.el.tr(
+                        rx.el.th("Дата"),
+                        rx.el.th("№"),
+                        rx.el.th("Тема урока"),
+                        rx.el.th("Домашнее задание"),
+                        rx.el.th("Вид работы"),
+                    )
+                ),
+                rx.el.tbody(rx.foreach(S.lessons, _note_row)),
+                class_name="ej-notes-table",
+            ),
+            class_name="ej-notes-wrap",
+        ),
+        open=~S.can_lessons,
+        class_name="ej-notes",
+        id="ej-notes",
+    )
+
+
 def bus() -> rx.Component:
     """Hidden inputs the grid script fills with JSON, and the live-update tick."""
     return rx.el.div(
@@ -180,6 +263,10 @@ def legend() -> rx.Component:
         item("ej-sw-off", "клетка недоступна"),
         item("ej-sw-error", "ошибка / конфликт"),
         item("ej-sw-unsaved", "не сохранено — Enter, чтобы повторить"),
+        rx.hstack(
+            rx.el.span(class_name="ej-att-dot ej-att-legend"),
+            rx.text("посещаемость не отмечена", size="1"),
+        ),
         spacing="4",
         wrap="wrap",
         color="var(--gray-11)",

@@ -40,6 +40,113 @@ def _field(label: str, control: rx.Component) -> rx.Component:
     return rx.vstack(rx.text(label, size="2", weight="medium"), control, spacing="1", width="100%")
 
 
+def _homework(p: Any, editable: Any) -> rx.Component:
+    """Homework with «Не задано» beside it: ticking it clears and locks the text."""
+    shown = rx.cond(
+        p["homework"] != "",
+        p["homework"],
+        rx.cond(
+            p["hw_none"] == "1", "не задано", rx.cond(S.no_homework, "не задаётся", "не записано")
+        ),
+    )
+    return rx.vstack(
+        rx.hstack(
+            rx.text("Домашнее задание", size="2", weight="medium"),
+            rx.cond(
+                editable & ~S.no_homework,
+                rx.el.label(
+                    rx.checkbox(
+                        name="homework_none",
+                        checked=S.panel_hw_none,
+                        on_change=S.toggle_homework_none,
+                        id="ej-homework-none",
+                    ),
+                    rx.text("Не задано", size="2"),
+                    class_name="ej-check",
+                ),
+            ),
+            justify="between",
+            align="center",
+            width="100%",
+        ),
+        rx.cond(
+            editable & ~S.no_homework,
+            rx.cond(
+                S.panel_hw_none,
+                rx.text_area(
+                    disabled=True, value="", placeholder="не задано", rows="2", width="100%"
+                ),
+                rx.text_area(
+                    default_value=p["homework"],
+                    name="homework",
+                    id="ej-homework",
+                    placeholder="§ 12, № 345, 347",
+                    rows="2",
+                    width="100%",
+                ),
+            ),
+            rx.text(shown),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _attendance(p: Any) -> rx.Component:
+    """Whether attendance was taken; for the lesson's teacher, «все присутствуют»."""
+    can_mark = S.can_write & (p["editable"] == "1")
+    return rx.cond(
+        p["att"] == "1",
+        rx.text(
+            "✓ Посещаемость отмечена " + p["att_at"].to(str),
+            size="2",
+            color_scheme="green",
+            id="ej-att-taken",
+        ),
+        rx.cond(
+            p["att"] == "0",
+            rx.cond(
+                can_mark,
+                rx.form(
+                    rx.vstack(
+                        rx.text(
+                            "Посещаемость не отмечена. Если кто-то отсутствует, поставьте «н» "
+                            "в журнале — посещаемость отметится сама.",
+                            size="2",
+                            color_scheme="orange",
+                        ),
+                        rx.cond(
+                            p["reason"] == "1",
+                            rx.input(
+                                name="reason",
+                                placeholder="Причина исправления (урок прошёл давно)",
+                                width="100%",
+                            ),
+                        ),
+                        rx.button(
+                            "Все присутствуют — отметить посещаемость",
+                            type="submit",
+                            variant="soft",
+                            id="ej-all-present",
+                        ),
+                        spacing="2",
+                        width="100%",
+                    ),
+                    on_submit=S.take_attendance,
+                    reset_on_submit=True,
+                    margin_bottom="12px",
+                ),
+                rx.text(
+                    "Посещаемость не отмечена.",
+                    size="2",
+                    color_scheme="orange",
+                    id="ej-att-missing",
+                ),
+            ),
+        ),
+    )
+
+
 def lesson_panel() -> rx.Component:
     """Topic (from the КТП or typed), homework, links and work type of one lesson."""
     p: Any = S.panel
@@ -64,6 +171,7 @@ def lesson_panel() -> rx.Component:
     return _dialog(
         S.panel_open,
         "Урок " + p["label"].to(str) + " (" + p["number"].to(str) + "-й)",
+        _attendance(p),
         rx.form(
             rx.vstack(
                 rx.cond(
@@ -90,31 +198,21 @@ def lesson_panel() -> rx.Component:
                     rx.text("✓ тема из КТП", size="1", color_scheme="green"),
                 ),
                 plan_list,
-                _field(
-                    "Домашнее задание",
-                    rx.cond(
-                        editable,
-                        rx.text_area(
-                            default_value=p["homework"],
-                            name="homework",
-                            id="ej-homework",
-                            placeholder="§ 12, № 345, 347",
-                            rows="2",
-                            width="100%",
-                        ),
-                        rx.text(rx.cond(p["homework"] != "", p["homework"], "—")),
-                    ),
-                ),
+                _homework(p, editable),
                 _field(
                     "Ссылки (по одной в строке)",
                     rx.cond(
                         editable,
-                        rx.text_area(
-                            default_value=p["links"],
-                            name="links",
-                            placeholder="https://…",
-                            rows="2",
-                            width="100%",
+                        rx.cond(
+                            S.panel_hw_none,
+                            rx.text_area(disabled=True, value="", rows="2", width="100%"),
+                            rx.text_area(
+                                default_value=p["links"],
+                                name="links",
+                                placeholder="https://…",
+                                rows="2",
+                                width="100%",
+                            ),
                         ),
                         rx.text(rx.cond(p["links"] != "", p["links"], "—")),
                     ),

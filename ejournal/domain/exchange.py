@@ -216,6 +216,8 @@ def _lessons(session: Session, scope: _Scope) -> Iterable[Sequence[Any]]:
             Lesson.assignment_id,
             Lesson.room,
             Lesson.homework_links,
+            Lesson.homework_none,
+            Lesson.attendance_taken_at,
         )
         .join(TeachingAssignment, col(TeachingAssignment.id) == Lesson.assignment_id)
         .outerjoin(WorkType, col(WorkType.id) == Lesson.work_type_id)
@@ -547,6 +549,12 @@ TABLES: tuple[TableSpec, ...] = (
             _c("assignment_id", _ID, "Учебная нагрузка (teaching_assignments.csv)"),
             _c("room", _STR, "Кабинет"),
             _c("homework_links", _STR, "Ссылки к домашнему заданию, по одной в строке"),
+            _c("homework_none", "boolean", "Домашнее задание не задано (так указал учитель)"),
+            _c(
+                "attendance_taken_at",
+                "datetime",
+                "Когда отмечена посещаемость (UTC); пусто — не отмечена",
+            ),
         ),
         _lessons,
     ),

@@ -102,7 +102,7 @@ MATRIX: dict[Role, dict[Permission, Scope]] = {
         _P.REMARK_WRITE: _S.OWN_TEACHING,
         _P.ANALYTICS_READ: _S.OWN_TEACHING,  # «Мои замечания»: own lessons' findings
         _P.STUDENT_PERSONAL_READ: _S.OWN_TEACHING,
-        _P.MESSAGE_SEND: _S.ALL,
+        _P.MESSAGE_SEND: _S.OWN_TEACHING,  # the families of the classes they teach
         _P.OWN_ACCOUNT: _S.SELF,
     },
     Role.CLASS_TEACHER: {
@@ -115,7 +115,7 @@ MATRIX: dict[Role, dict[Permission, Scope]] = {
         _P.STUDENT_MANAGE: _S.OWN_CLASS,
         _P.CREDENTIALS_ISSUE: _S.OWN_CLASS,
         _P.ANNOUNCEMENT_WRITE: _S.OWN_CLASS,
-        _P.MESSAGE_SEND: _S.ALL,
+        _P.MESSAGE_SEND: _S.OWN_CLASS,
         _P.OWN_ACCOUNT: _S.SELF,
     },
     Role.SECRETARY: {

@@ -51,7 +51,13 @@ PAGES: tuple[PageSpec, ...] = (
         "Ознакомление",
         frozenset({Role.CLASS_TEACHER}),
     ),
-    PageSpec("/dashboard", "Контроль", Permission.ANALYTICS_READ, "Контроль", _STAFF_LEADS),
+    PageSpec(
+        "/dashboard",
+        "Контроль",
+        Permission.ANALYTICS_READ,
+        "Контроль",
+        frozenset({Role.CLASS_TEACHER, *_STAFF_LEADS}),
+    ),
     PageSpec("/journal", "Журнал", Permission.JOURNAL_READ, "Журнал", _STAFF_LEADS),
     PageSpec(
         "/admin/users",
@@ -74,6 +80,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Объявления",
         frozenset({Role.CLASS_TEACHER, *_STAFF_LEADS}),
     ),
+    PageSpec("/settings", "Настройки школы", Permission.SETTINGS_MANAGE, "Настройки", _STAFF_LEADS),
     PageSpec("/diary", "Дневник", Permission.DIARY_READ, "Дневник", _FAMILY),
     PageSpec("/diary/marks", "Отметки", Permission.DIARY_READ, "Отметки", _FAMILY),
     PageSpec(

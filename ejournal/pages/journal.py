@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from ejournal.components.journal_grid import bus, grid, legend
+from ejournal.components.journal_grid import bus, grid, legend, lesson_notes
 from ejournal.components.journal_panels import dialogs
 from ejournal.components.layout import error_callout, header, layout
 from ejournal.state.journal import (
@@ -141,6 +141,83 @@ def teacher() -> rx.Component:
         ),
         rx.heading("Страницы журнала", size="4", as_="h2", margin_top="16px"),
         _page_groups(s.groups, "Нет закреплённых классов и предметов."),
+        _my_findings(),
+    )
+
+
+def _my_finding(f: Any) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(
+                f["rule_title"],
+                " · ",
+                f["class_name"],
+                " · ",
+                f["subject"],
+                size="1",
+                color_scheme="gray",
+            ),
+            rx.cond(f["student"] != "", rx.text(f["student"], size="2", weight="bold")),
+            rx.text(f["text"], size="2"),
+            rx.cond(
+                f["link"] != "",
+                rx.link("Исправить в журнале", href=f["link"], size="2", weight="medium"),
+            ),
+            spacing="1",
+        ),
+        width="100%",
+        class_name="my-finding",
+    )
+
+
+def _my_findings() -> rx.Component:
+    """«Мои замечания»: what the deputy's checklist finds in the teacher's lessons [000 §6.4]."""
+    s = TeacherHomeState
+    return rx.vstack(
+        rx.heading("Мои замечания", size="4", as_="h2", margin_top="16px"),
+        rx.text(
+            "Что проверка ведения журнала находит в ваших уроках ",
+            s.my_findings_label,
+            ": то же видит заместитель директора.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.cond(
+            s.my_findings_total > 0,
+            rx.vstack(
+                rx.flex(
+                    rx.foreach(
+                        s.my_rule_counts,
+                        lambda c: rx.badge(
+                            c["label"], ": ", c["value"], color_scheme="orange", variant="soft"
+                        ),
+                    ),
+                    gap="2",
+                    wrap="wrap",
+                ),
+                rx.foreach(s.my_findings, _my_finding),
+                rx.cond(
+                    s.my_findings_total > s.my_findings.length(),  # type: ignore[attr-defined]
+                    rx.text(
+                        "Показаны первые ",
+                        s.my_findings.length(),  # type: ignore[attr-defined]
+                        " из ",
+                        s.my_findings_total,
+                        ". Все — на странице ",
+                        rx.link("«Контроль»", href="/dashboard"),
+                        ".",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            rx.card(rx.text("Замечаний нет.", color_scheme="green"), width="100%"),
+        ),
+        spacing="2",
+        width="100%",
+        id="my-findings",
     )
 
 
@@ -332,6 +409,7 @@ def _journal_body() -> rx.Component:
         ),
         grid(),
         legend(),
+        lesson_notes(),
         bus(),
         dialogs(),
         spacing="2",

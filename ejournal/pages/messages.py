@@ -74,12 +74,12 @@ def _open_thread() -> rx.Component:
             variant="ghost",
             size="3",
         ),
-        rx.heading(thread.subject, size="4", as_="h2", overflow_wrap="anywhere"),
-        rx.text(thread.with_whom, size="2", color_scheme="gray"),
-        rx.vstack(rx.foreach(thread.messages, _message), spacing="2", width="100%"),
+        rx.heading(thread["subject"], size="4", as_="h2", overflow_wrap="anywhere"),
+        rx.text(thread["with_whom"], size="2", color_scheme="gray"),
+        rx.vstack(rx.foreach(thread["messages"], _message), spacing="2", width="100%"),
         rx.form(
             rx.vstack(
-                rx.el.input(type="hidden", name="thread_id", value=thread.thread_id),
+                rx.el.input(type="hidden", name="thread_id", value=thread["thread_id"]),
                 rx.text_area(
                     name="body",
                     placeholder="Ваш ответ",

@@ -3,15 +3,13 @@
 Every handler that reads a child's diary takes the child's id from the browser and hands
 it to a domain service, which checks it (``diary.load_child``): a forged id of another
 family's child is refused there, and the handler then shows a toast and changes nothing.
-The page data are plain dataclasses of display-ready strings.
+The page data are the TypedDict rows of `ejournal.state.diary_rows`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,54 +20,28 @@ from ejournal.domain.diary import calendar as diary_calendar
 from ejournal.domain.diary import extract_pdf
 from ejournal.domain.diary import week as diary_week
 from ejournal.domain.errors import DomainError
-from ejournal.domain.numbers import decimal_text, int_or_none
+from ejournal.domain.numbers import int_or_none
 from ejournal.domain.permissions import Permission
+from ejournal.state import diary_rows as rows
 from ejournal.state.base import SessionState, requires, run_service
+from ejournal.state.diary_rows import day_month, week_title
+
+__all__ = [
+    "TOAST_AT",
+    "DiaryMarksState",
+    "DiaryState",
+    "day_month",
+    "local_stamp",
+    "parse_day",
+    "week_title",
+]
 
 log = logging.getLogger("ejournal.state.diary")
 
 #: Toasts on the diary pages appear at the top: the tab bar holds the bottom of a phone.
 TOAST_AT = "top-center"
 
-MONTHS = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
-
-
 # --------------------------------------------------------------------------- formatting
-
-
-def day_month(day: dt.date) -> str:
-    """«23 ноября»."""
-    return f"{day.day} {MONTHS[day.month - 1]}"
-
-
-def week_title(first: dt.date, last: dt.date) -> str:
-    """«16 – 21 ноября 2026», «30 ноября – 5 декабря 2026»."""
-    if first.month == last.month:
-        return f"{first.day} – {last.day} {MONTHS[last.month - 1]} {last.year}"
-    return f"{day_month(first)} – {day_month(last)} {last.year}"
-
-
-def weight_text(weight: Decimal) -> str:
-    """A mark's weight without trailing zeros: 2 → «2», 1.5 → «1,5»."""
-    text = f"{weight.normalize():f}"
-    return text.replace(".", ",")
-
-
-def time_text(t: dt.time | None) -> str:
-    return "" if t is None else t.strftime("%H:%M")
 
 
 def local_stamp(at: dt.datetime | None, zone: str = "") -> str:
@@ -92,136 +64,6 @@ def parse_day(value: Any) -> dt.date | None:
         return None
 
 
-# --------------------------------------------------------------------------- page data
-
-
-@dataclass
-class ChildOption:
-    student_id: int = 0
-    name: str = ""
-    class_name: str = ""
-
-
-@dataclass
-class MarkRow:
-    value: str = ""
-    work_type: str = ""  # abbreviation, «К.р.»
-    detail: str = ""  # «Контрольная работа · вес 2», shown on tap
-    date: str = ""
-
-
-@dataclass
-class LessonRow:
-    key: str = ""
-    number: str = ""
-    time: str = ""
-    subject: str = ""
-    room: str = ""
-    teacher: str = ""
-    topic: str = ""
-    homework: str = ""
-    links: list[str] = field(default_factory=list)
-    work_type: str = ""
-    marks: list[MarkRow] = field(default_factory=list)
-    absence: str = ""
-    note: str = ""  # «урок отменён», «замена»
-    planned: bool = False
-
-
-@dataclass
-class RemarkRow:
-    praise: bool = False
-    text: str = ""
-    meta: str = ""
-
-
-@dataclass
-class DayRow:
-    key: str = ""
-    title: str = ""
-    is_today: bool = False
-    holiday: str = ""
-    lessons: list[LessonRow] = field(default_factory=list)
-    remarks: list[RemarkRow] = field(default_factory=list)
-
-
-@dataclass
-class AnnouncementRow:
-    key: str = ""
-    title: str = ""
-    body: str = ""
-    meta: str = ""
-
-
-def _mark_row(value: int, abbreviation: str, name: str, weight: Decimal, day: str = "") -> MarkRow:
-    kind = name or "Работа на уроке"
-    return MarkRow(
-        value=str(value),
-        work_type=abbreviation,
-        detail=f"{kind} · вес {weight_text(weight)}",
-        date=day,
-    )
-
-
-def _lesson_row(lesson: diary_week.DiaryLesson, day: dt.date) -> LessonRow:
-    note = ""
-    if lesson.cancelled:
-        note = "урок отменён"
-    elif lesson.substitute:
-        note = "замена"
-    absence = ""
-    if lesson.attendance is not None:
-        absence = lesson.attendance.label
-        if lesson.attendance.reason:
-            absence += f": {lesson.attendance.reason}"
-    times = "–".join(t for t in (time_text(lesson.starts_at), time_text(lesson.ends_at)) if t)
-    return LessonRow(
-        key=f"{day.isoformat()}-{lesson.number}-{lesson.subject_id}-{lesson.lesson_id or 0}",
-        number=str(lesson.number),
-        time=times,
-        subject=lesson.subject_name,
-        room=f"каб. {lesson.room}" if lesson.room else "",
-        teacher=lesson.teacher_name,
-        topic=lesson.topic,
-        homework=lesson.homework,
-        links=list(lesson.homework_links),
-        work_type=lesson.work_type_abbreviation,
-        marks=[
-            _mark_row(m.value, m.work_type_abbreviation, m.work_type_name, m.weight)
-            for m in lesson.marks
-        ],
-        absence=absence,
-        note=note,
-        planned=lesson.planned,
-    )
-
-
-def _remark_row(r: diary.RemarkEntry) -> RemarkRow:
-    meta = ", ".join(p for p in (r.subject_name, r.author_name) if p)
-    return RemarkRow(praise=r.is_praise, text=r.text, meta=meta)
-
-
-def _day_row(d: diary_week.DiaryDay) -> DayRow:
-    return DayRow(
-        key=d.date.isoformat(),
-        title=f"{d.weekday_name}, {day_month(d.date)}",
-        is_today=d.is_today,
-        holiday=d.holiday or "",
-        lessons=[_lesson_row(lesson, d.date) for lesson in d.lessons],
-        remarks=[_remark_row(r) for r in d.remarks],
-    )
-
-
-def _announcement_row(a: Any) -> AnnouncementRow:
-    until = f"до {day_month(a.ends_on)}"
-    meta = ", ".join(p for p in (a.audience_title, a.author_name, until) if p)
-    return AnnouncementRow(key=str(a.announcement_id), title=a.title, body=a.body, meta=meta)
-
-
-def _child_options(children: list[diary.ChildRef]) -> list[ChildOption]:
-    return [ChildOption(c.student_id, c.first_name, c.class_name) for c in children]
-
-
 # --------------------------------------------------------------------------- the week
 
 
@@ -234,7 +76,7 @@ async def _choose_child_on_load(st: DiaryState | DiaryMarksState) -> tuple[int |
         children = await run_service(diary.children_of, actor=st._actor())
     except DomainError as e:
         return None, rx.toast.error(e.message, position=TOAST_AT)
-    st.children = _child_options(children)
+    st.children = rows.child_options(children)
     if not children:
         st.loaded = True
         st.error = "К вашей учётной записи не привязан ни один ученик."
@@ -246,7 +88,7 @@ async def _choose_child_on_load(st: DiaryState | DiaryMarksState) -> tuple[int |
 class DiaryState(SessionState):
     """``/diary``: the week of the chosen child, day by day, and «Ознакомлен»."""
 
-    children: list[ChildOption] = []
+    children: list[rows.ChildOption] = []
     # The child on screen (display only: every handler re-checks the id it is sent).
     student_id: int = 0
     child_name: str = ""
@@ -255,8 +97,8 @@ class DiaryState(SessionState):
     prev_week: str = ""
     next_week: str = ""
     is_current_week: bool = True
-    days: list[DayRow] = []
-    announcements: list[AnnouncementRow] = []
+    days: list[rows.DayRow] = []
+    announcements: list[rows.AnnouncementRow] = []
     can_confirm: bool = False
     confirmed: bool = False
     confirmed_text: str = ""
@@ -293,8 +135,8 @@ class DiaryState(SessionState):
         self.is_current_week = any(d.is_today for d in week.days) or (
             week.week_start <= today <= week.week_start + dt.timedelta(days=6)
         )
-        self.days = [_day_row(d) for d in week.days]
-        self.announcements = [_announcement_row(a) for a in week.announcements]
+        self.days = [rows.day_row(d) for d in week.days]
+        self.announcements = [rows.announcement_row(a) for a in week.announcements]
         self.can_confirm = week.can_confirm
         self.confirmed = week.confirmed
         stamp = local_stamp(week.confirmed_at, await self._zone())
@@ -344,111 +186,16 @@ class DiaryState(SessionState):
 # --------------------------------------------------------------------------- marks by subject
 
 
-@dataclass
-class PeriodOption:
-    value: str = ""
-    label: str = ""
-
-
-@dataclass
-class BucketRow:
-    label: str = ""
-    count: int = 0
-    width: str = "0%"
-    mine: bool = False
-
-
-@dataclass
-class TrendRow:
-    label: str = ""
-    value: str = ""
-    height: str = "0%"
-
-
-@dataclass
-class SubjectRow:
-    subject_id: int = 0
-    name: str = ""
-    average: str = "—"
-    suggested: str = ""
-    marks: list[MarkRow] = field(default_factory=list)
-    spread: list[BucketRow] = field(default_factory=list)
-    spread_note: str = ""
-    trend: list[TrendRow] = field(default_factory=list)
-    trend_text: str = ""
-
-
-@dataclass
-class PeriodMarkRow:
-    subject: str = ""
-    value: str = ""
-
-
-@dataclass
-class PublishedRow:
-    name: str = ""
-    marks: list[PeriodMarkRow] = field(default_factory=list)
-
-
-def _subject_row(s: diary.SubjectSummary) -> SubjectRow:
-    spread: list[BucketRow] = []
-    note = ""
-    if s.spread is None:
-        note = "Разброс по классу появится, когда отметки будут у большего числа учеников."
-    else:
-        top = max((b.count for b in s.spread), default=0) or 1
-        spread = [
-            BucketRow(b.label, b.count, f"{round(100 * b.count / top)}%", b.is_child)
-            for b in s.spread
-        ]
-    trend: list[TrendRow] = []
-    trend_text = ""
-    if s.trend:
-        trend = [
-            TrendRow(
-                label=day_month(p.week_start),
-                value=decimal_text(p.average),
-                # 2,00 → 0 %, 5,00 → 100 %: the scale a family reads marks on.
-                height=f"{max(4, round((float(p.average) - 2) / 3 * 100))}%",
-            )
-            for p in s.trend
-        ]
-        first, last = s.trend[0].average, s.trend[-1].average
-        if len(s.trend) > 1:
-            arrow = "↗" if last > first else "↘" if last < first else "→"
-            trend_text = f"{decimal_text(first)} {arrow} {decimal_text(last)}"
-    return SubjectRow(
-        subject_id=s.subject_id,
-        name=s.subject_name,
-        average=decimal_text(s.average),
-        suggested="" if s.suggested_mark is None else str(s.suggested_mark),
-        marks=[
-            _mark_row(
-                m.value,
-                m.work_type_abbreviation,
-                m.work_type_name,
-                m.weight,
-                f"{m.date.day:02d}.{m.date.month:02d}",
-            )
-            for m in s.marks
-        ],
-        spread=spread,
-        spread_note=note,
-        trend=trend,
-        trend_text=trend_text,
-    )
-
-
 class DiaryMarksState(SessionState):
     """``/diary/marks``: marks by subject for a period, period marks, «Что нужно», extract."""
 
-    children: list[ChildOption] = []
+    children: list[rows.ChildOption] = []
     student_id: int = 0
     child_name: str = ""
-    periods: list[PeriodOption] = []
+    periods: list[rows.PeriodOption] = []
     period_id: str = ""
-    subjects: list[SubjectRow] = []
-    published: list[PublishedRow] = []
+    subjects: list[rows.SubjectRow] = []
+    published: list[rows.PublishedRow] = []
     # subject id (as text) → the answer of «Что нужно» for the chosen target.
     need: dict[str, str] = {}
     need_target: dict[str, str] = {}
@@ -478,17 +225,13 @@ class DiaryMarksState(SessionState):
         except DomainError as e:
             log.info("marks refused for student %s: %s", sid, e.message)
             return rx.toast.error(e.message, position=TOAST_AT)
-        names = {c.student_id: c.name for c in self.children}
+        names = {c["student_id"]: c["name"] for c in self.children}
         self.student_id = sid
         self.child_name = names.get(sid, "")
-        self.periods = [PeriodOption(str(p.period_id), p.name) for p in periods]
+        self.periods = rows.period_options(periods)
         self.period_id = "" if wanted is None else str(wanted)
-        self.subjects = [_subject_row(s) for s in subjects]
-        self.published = [
-            PublishedRow(p.name, [PeriodMarkRow(m.subject_name, m.label) for m in p.marks])
-            for p in published
-            if p.marks
-        ]
+        self.subjects = [rows.subject_row(s) for s in subjects]
+        self.published = rows.published_rows(published)
         self.need = {}
         self.need_target = {}
         self.loaded = True

@@ -7,7 +7,6 @@ ids the browser sends straight to them and show their refusals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import reflex as rx
@@ -19,6 +18,7 @@ from ejournal.domain.errors import DomainError
 from ejournal.domain.permissions import Permission
 from ejournal.state.base import SessionState, requires, run_service
 from ejournal.state.diary import TOAST_AT, local_stamp
+from ejournal.state.diary_rows import MessageRow, OpenThread, Option, ThreadRow, no_thread, option
 
 
 def _as_int(value: Any) -> int | None:
@@ -40,40 +40,6 @@ class DiaryNavState(SessionState):
             self.unread = await run_service(messages.unread_count, actor=self._actor())
         except DomainError:
             self.unread = 0
-
-
-@dataclass
-class ThreadRow:
-    thread_id: int = 0
-    subject: str = ""
-    with_whom: str = ""
-    preview: str = ""
-    when: str = ""
-    unread: int = 0
-
-
-@dataclass
-class MessageRow:
-    key: str = ""
-    author: str = ""
-    body: str = ""
-    when: str = ""
-    mine: bool = False
-
-
-@dataclass
-class Option:
-    value: str = ""
-    label: str = ""
-    detail: str = ""
-
-
-@dataclass
-class OpenThread:
-    thread_id: int = 0
-    subject: str = ""
-    with_whom: str = ""
-    messages: list[MessageRow] = field(default_factory=list)
 
 
 def _thread_row(t: messages.ThreadSummary, zone: str) -> ThreadRow:
@@ -110,7 +76,7 @@ class MessagesState(SessionState):
 
     threads: list[ThreadRow] = []
     unread_total: int = 0
-    thread: OpenThread = OpenThread()
+    thread: OpenThread = no_thread()
     is_open: bool = False
     # The new-thread form: a family picks the child, then one of the allowed recipients;
     # staff pick a class, a student, then some of the student's parents and the student.
@@ -172,7 +138,7 @@ class MessagesState(SessionState):
     async def close_thread(self) -> Any:
         """Back to the list of threads."""
         self.is_open = False
-        self.thread = OpenThread()
+        self.thread = no_thread()
         self.form_error = ""
 
     @requires(Permission.MESSAGE_SEND)
@@ -212,7 +178,7 @@ class MessagesState(SessionState):
             if not classes:
                 return rx.toast.error("Нет классов, в которых вы ведёте уроки.", position=TOAST_AT)
             self.staff_writer = True
-            self.classes = [Option(str(c.value), c.label) for c in classes]
+            self.classes = [option(c.value, c.label) for c in classes]
             self.is_open = False
             self.composing = True
             if len(classes) == 1:
@@ -227,7 +193,7 @@ class MessagesState(SessionState):
             return rx.toast.error(
                 "Новую переписку начинают из карточки ученика.", position=TOAST_AT
             )
-        self.children = [Option(str(c.student_id), c.first_name, c.class_name) for c in kids]
+        self.children = [option(c.student_id, c.first_name, c.class_name) for c in kids]
         self.is_open = False
         self.composing = True
         return await self._load_recipients(kids[0].student_id)
@@ -244,7 +210,7 @@ class MessagesState(SessionState):
             self.compose_child, self.recipients = "", []
             return rx.toast.error(e.message, position=TOAST_AT)
         self.compose_child = str(sid)
-        self.recipients = [Option(str(r.user_id), r.name, r.detail) for r in found]
+        self.recipients = [option(r.user_id, r.name, r.detail) for r in found]
         return None
 
     async def _load_students(self, class_id: Any) -> Any:
@@ -258,7 +224,7 @@ class MessagesState(SessionState):
             self.compose_class, self.students = "", []
             return rx.toast.error(e.message, position=TOAST_AT)
         self.compose_class = str(cid)
-        self.students = [Option(str(c.value), c.label) for c in found]
+        self.students = [option(c.value, c.label) for c in found]
         return None
 
     @requires(Permission.MESSAGE_SEND)

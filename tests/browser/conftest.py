@@ -217,3 +217,26 @@ def screenshot(page: object, name: str) -> None:
         page.wait_for_timeout(300)  # type: ignore[attr-defined]
         page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)  # type: ignore[attr-defined]
     page.set_viewport_size(DESKTOP)  # type: ignore[attr-defined]
+
+
+def seed_small_school_once(db_url: str) -> None:
+    """Put the `small` demo school (seeded for today) into the live server's database once,
+    whichever test module asks first (the diary, journal and control tests share it)."""
+    import contextlib
+    import io
+
+    from sqlmodel import select
+
+    from ejournal.domain.models import User
+    from ejournal.domain.seed import run_seed
+
+    engine = make_engine(db_url)
+    try:
+        migrate.upgrade(engine)
+        with Session(engine) as s:
+            seeded = s.exec(select(User).where(User.login == "teacher")).first() is not None
+        if not seeded:
+            with contextlib.redirect_stdout(io.StringIO()):
+                run_seed(engine, size="small", credentials_path=None)
+    finally:
+        engine.dispose()

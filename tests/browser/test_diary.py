@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from ejournal.domain import migrate
 from ejournal.domain.db import make_engine
 from ejournal.domain.diary.calendar import DEFAULT_TIMEZONE, today_in
 from ejournal.domain.diary.child import week_monday
@@ -39,8 +38,14 @@ from ejournal.domain.models import (
 )
 from ejournal.domain.people.auth import load_actor
 from ejournal.domain.people.passwords import hash_password
-from ejournal.domain.seed import run_seed
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, LiveServer, on_path
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DESKTOP,
+    PHONE,
+    LiveServer,
+    on_path,
+    seed_small_school_once,
+)
 from tests.state.people import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -83,9 +88,8 @@ def _known_password(session: Session, login: str) -> int:
 def family(
     live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoFamily]:
+    seed_small_school_once(live_server.db_url)
     engine = make_engine(live_server.db_url)
-    migrate.upgrade(engine)
-    run_seed(engine, size="small", credentials_path=tmp_path_factory.mktemp("demo") / "logins.csv")
     with Session(engine, expire_on_commit=False) as s:
         parent_user = _known_password(s, "parent")
         teacher_user = _known_password(s, "classteacher")

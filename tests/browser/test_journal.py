@@ -7,10 +7,8 @@ tiny school; `teacher` teaches mathematics in 5 «А», `deputy` reads every pag
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import io
 import json
 import statistics
 from collections.abc import Iterator
@@ -25,7 +23,14 @@ from ejournal.domain.db import make_engine
 from ejournal.domain.models import Attendance, User
 from ejournal.domain.people import auth
 from ejournal.domain.people.passwords import hash_password
-from tests.browser.conftest import ARTIFACTS, DESKTOP, LiveServer, on_path, screenshot
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DESKTOP,
+    LiveServer,
+    on_path,
+    screenshot,
+    seed_small_school_once,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -49,15 +54,9 @@ class JournalSchool:
 @pytest.fixture(scope="module")
 def school(live_server: LiveServer) -> Iterator[JournalSchool]:
     """The small demo school in the live server's database, with known passwords."""
-    from ejournal.domain.seed import run_seed
-
+    seed_small_school_once(live_server.db_url)
     engine = make_engine(live_server.db_url)
     today = dt.date.today()
-    with Session(engine) as s:
-        seeded = s.exec(select(User).where(User.login == "teacher")).first() is not None
-    if not seeded:
-        with contextlib.redirect_stdout(io.StringIO()):
-            run_seed(engine, size="small", seed=7, today=today, credentials_path=None)
     with Session(engine, expire_on_commit=False) as s:
         ids = {}
         for login in LOGINS:

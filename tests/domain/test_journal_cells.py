@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from sqlmodel import Session, col, func, select
@@ -370,3 +371,84 @@ def test_paste_of_wrong_shape_is_refused(
     """Rows that do not match the selected students and lessons are refused."""
     with pytest.raises(ValidationError, match="Размер"):
         _paste(session, tiny, [lesson], [["5", "4"]])
+
+
+# --------------------------------------------------------------------------- attendance taken
+
+
+def _taken(session: Session, lesson: Lesson) -> object:
+    stored = session.get(Lesson, lesson.id)
+    assert stored is not None
+    session.refresh(stored)
+    return stored.attendance_taken_at
+
+
+def _lesson_audit(session: Session, lesson: Lesson) -> list[tuple[str, Any, Any]]:
+    rows = session.exec(
+        select(AuditLog)
+        .where(AuditLog.entity == "lesson", AuditLog.entity_id == lesson.id)
+        .order_by(col(AuditLog.id))
+    ).all()
+    return [(r.action, json.loads(r.before or "{}"), json.loads(r.after or "{}")) for r in rows]
+
+
+def test_a_lesson_starts_with_attendance_not_taken(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """A mark alone does not record attendance: the lesson still has none taken."""
+    _write(session, tiny, lesson, "5")
+    assert _taken(session, lesson) is None
+    assert _lesson_audit(session, lesson) == []
+
+
+def test_the_first_absence_records_attendance_taken_and_audits_it(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """The first «н» in a column stamps the lesson and writes one lesson audit row."""
+    _write(session, tiny, lesson, "н")
+    assert _taken(session, lesson) is not None
+    [(action, before, after)] = _lesson_audit(session, lesson)
+    assert action == "journal.lesson.update"
+    assert before["attendance_taken_at"] is None and after["attendance_taken_at"]
+
+
+def test_a_second_absence_keeps_the_first_time(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """Later absences in the same column leave the time and write no more lesson rows."""
+    _write(session, tiny, lesson, "н")
+    first = _taken(session, lesson)
+    _write(session, tiny, lesson, "н", student=tiny.students[1])
+    assert _taken(session, lesson) == first
+    assert len(_lesson_audit(session, lesson)) == 1
+
+
+def test_clearing_every_absence_keeps_attendance_taken(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """Attendance once taken stays taken when the only «н» is cleared again."""
+    result = _write(session, tiny, lesson, "н")
+    _write(session, tiny, lesson, "", version=result.cell.version)
+    assert _stored(session) == ([], [])
+    assert _taken(session, lesson) is not None
+
+
+def test_a_pasted_absence_records_attendance_of_its_column_only(
+    session: Session, tiny: TinySchool
+) -> None:
+    """A paste with «н» in one column stamps that lesson, not the column of marks only."""
+    a = add_lesson(session, tiny.russian_5a, RECENT, 2)
+    b = add_lesson(session, tiny.russian_5a, D(2026, 10, 20), 1)
+    assert _paste(session, tiny, [a, b], [["5", "4"], ["н", "3"]]).saved
+    assert _taken(session, a) is not None and _taken(session, b) is None
+    assert [x[0] for x in _lesson_audit(session, a)] == ["journal.lesson.update"]
+
+
+def test_a_refused_absence_records_no_attendance(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """A «н» from another teacher is refused and the lesson stays without attendance."""
+    with pytest.raises(PermissionDenied):
+        _write(session, tiny, lesson, "н", who="maths")
+    session.rollback()
+    assert _taken(session, lesson) is None

@@ -12,11 +12,13 @@ from sqlmodel import Session, col, select
 from ejournal.domain.errors import ConflictError, PermissionDenied, ValidationError
 from ejournal.domain.journal import (
     create_lesson,
+    load_page,
     search_plan_items,
     set_cell,
     set_lesson_details,
+    take_attendance,
 )
-from ejournal.domain.models import AuditLog, Holiday, Lesson, Mark
+from ejournal.domain.models import Attendance, AuditLog, Holiday, Lesson, Mark
 from tests.factories import NOW, D, TinySchool, add_lesson, add_plan_items, make_school
 
 pytestmark = pytest.mark.db
@@ -244,3 +246,172 @@ def test_other_teacher_cannot_create_a_lesson(session: Session, tiny: TinySchool
     with pytest.raises(PermissionDenied):
         _create(session, tiny, D(2026, 10, 19), 2, who="maths")
     assert session.exec(select(Lesson)).all() == []
+
+
+# --------------------------------------------------------------------------- «не задано»
+
+
+def test_homework_none_is_saved_and_audited(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """«Не задано» is stored on the lesson, stamps the homework time and is in the audit."""
+    column = _details(session, tiny, lesson, homework_none=True)
+    stored = session.get(Lesson, lesson.id)
+    assert stored is not None
+    assert (column.homework_none, stored.homework_none, stored.homework) == (True, True, "")
+    assert stored.homework_set_at is not None
+    row = session.exec(select(AuditLog).order_by(col(AuditLog.id).desc())).first()
+    assert row is not None
+    assert (json.loads(row.before)["homework_none"], json.loads(row.after)["homework_none"]) == (
+        False,
+        True,
+    )
+
+
+def test_homework_none_clears_the_homework(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """Ticking «Не задано» on a lesson with homework clears its text and links."""
+    _details(session, tiny, lesson, homework="§ 5", homework_links="https://resh.edu.ru/1")
+    column = _details(session, tiny, lesson, homework_none=True, expected_version=2)
+    assert (column.homework, column.homework_links, column.homework_none) == ("", (), True)
+
+
+def test_homework_text_clears_homework_none(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """Saving homework text afterwards turns «не задано» off."""
+    _details(session, tiny, lesson, homework_none=True)
+    column = _details(session, tiny, lesson, homework="§ 7", expected_version=2)
+    assert (column.homework, column.homework_none) == ("§ 7", False)
+
+
+def test_homework_and_homework_none_together_are_refused(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """Homework text and «не задано» at once is a contradiction: refused, nothing saved."""
+    with pytest.raises(ValidationError, match="Не задано"):
+        _details(session, tiny, lesson, homework="§ 7", homework_none=True)
+    stored = session.get(Lesson, lesson.id)
+    assert stored is not None and (stored.homework, stored.homework_none) == ("", False)
+
+
+def test_grade_one_may_say_no_homework(session: Session, tiny: TinySchool) -> None:
+    """In grade 1 «не задано» is accepted (it is what is true there)."""
+    lesson = add_lesson(session, tiny.russian_1a, RECENT, 1)
+    column = _details(session, tiny, lesson, who="primary", homework_none=True)
+    assert column.homework_none
+
+
+def test_maths_teacher_cannot_toggle_homework_none(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """Another teacher's «не задано» is refused and the lesson stays as it was."""
+    with pytest.raises(PermissionDenied):
+        _details(session, tiny, lesson, who="maths", homework_none=True)
+    session.rollback()
+    stored = session.get(Lesson, lesson.id)
+    assert stored is not None and not stored.homework_none
+
+
+# --------------------------------------------------------------------------- «все присутствуют»
+
+
+def _take(session: Session, tiny: TinySchool, lesson: Lesson, who: str = "russian", **kw: Any):  # type: ignore[no-untyped-def]
+    return take_attendance(session, actor=tiny.actors[who], lesson_id=lesson.id or 0, now=NOW, **kw)
+
+
+def _lesson_rows(session: Session, lesson: Lesson) -> list[AuditLog]:
+    return list(
+        session.exec(
+            select(AuditLog).where(AuditLog.entity == "lesson", AuditLog.entity_id == lesson.id)
+        ).all()
+    )
+
+
+def test_all_present_records_attendance_without_absences(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """«Все присутствуют» stamps the lesson, writes no attendance row and is audited."""
+    column = _take(session, tiny, lesson)
+    stored = session.get(Lesson, lesson.id)
+    assert stored is not None and stored.attendance_taken_at is not None
+    assert column.attendance_taken_at is not None and not column.attendance_missing
+    assert session.exec(select(Attendance)).all() == []
+    [row] = _lesson_rows(session, lesson)
+    assert row.action == "journal.lesson.update"
+    assert json.loads(row.before)["attendance_taken_at"] is None
+    assert json.loads(row.after)["attendance_taken_at"]
+
+
+def test_all_present_twice_changes_nothing(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """Pressing it again keeps the first time and writes no second audit row."""
+    first = _take(session, tiny, lesson).attendance_taken_at
+    assert _take(session, tiny, lesson).attendance_taken_at == first
+    assert len(_lesson_rows(session, lesson)) == 1
+
+
+def test_all_present_is_refused_for_a_future_lesson(session: Session, tiny: TinySchool) -> None:
+    """Attendance of a lesson still to come cannot be recorded."""
+    later = add_lesson(session, tiny.russian_5a, D(2026, 10, 22), 3)
+    with pytest.raises(ValidationError, match="не прошёл"):
+        _take(session, tiny, later)
+
+
+def test_all_present_for_an_old_lesson_needs_a_reason(session: Session, tiny: TinySchool) -> None:
+    """As with cells, a lesson older than the edit lock needs a reason, which is audited."""
+    old = add_lesson(session, tiny.russian_5a, D(2026, 9, 30), 3)
+    with pytest.raises(ValidationError, match="укажите причину"):
+        _take(session, tiny, old)
+    session.rollback()
+    _take(session, tiny, old, reason="забыла отметить")
+    [row] = _lesson_rows(session, old)
+    assert row.reason == "забыла отметить"
+
+
+@pytest.mark.parametrize("who", ["primary", "maths", "deputy", "parent", "student"])
+def test_all_present_is_refused_to_anyone_but_the_lessons_teacher(
+    session: Session, tiny: TinySchool, lesson: Lesson, who: str
+) -> None:
+    """A teacher of another class or subject, the deputy and families are refused; the
+    lesson stays without attendance and nothing is audited."""
+    with pytest.raises(PermissionDenied):
+        _take(session, tiny, lesson, who=who)
+    session.rollback()
+    stored = session.get(Lesson, lesson.id)
+    assert stored is not None and stored.attendance_taken_at is None
+    assert _lesson_rows(session, lesson) == []
+
+
+# --------------------------------------------------------------------------- the page's list
+
+
+def test_the_page_carries_every_lessons_topic_homework_and_attendance(
+    session: Session, tiny: TinySchool
+) -> None:
+    """The page the deputy reads lists each lesson's topic, homework or «не задано», work
+    type and whether attendance was taken, without opening any lesson."""
+    a = add_lesson(session, tiny.russian_5a, D(2026, 10, 14), 3, topic="Причастие")
+    b = add_lesson(session, tiny.russian_5a, D(2026, 10, 15), 2, work_type=tiny.control)
+    c = add_lesson(session, tiny.russian_5a, D(2026, 10, 22), 3)  # not held yet
+    _details(session, tiny, a, homework="§ 20")
+    _details(session, tiny, b, homework_none=True)
+    _take(session, tiny, a)
+    page = load_page(
+        session,
+        actor=tiny.actors["deputy"],
+        assignment_id=tiny.russian_5a.id or 0,
+        period_id=tiny.q1.id or 0,
+        now=NOW,
+    )
+    shown = [
+        (x.id, x.topic, x.homework, x.homework_none, x.work_type_name, x.attendance_missing)
+        for x in page.lessons
+    ]
+    assert shown == [
+        (a.id, "Причастие", "§ 20", False, "", False),
+        (b.id, "", "", True, "Контрольная работа", True),
+        (c.id, "", "", False, "", False),
+    ]

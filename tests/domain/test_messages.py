@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlmodel import Session, func, select
 
@@ -16,9 +18,10 @@ from ejournal.domain.diary.messages import (
     unread_count,
 )
 from ejournal.domain.errors import DomainError, NotFound, PermissionDenied, ValidationError
-from ejournal.domain.models import Message, MessageThread, ThreadParticipant
+from ejournal.domain.models import Message, MessageThread, Role, ThreadParticipant
+from ejournal.domain.permissions import Actor
 from ejournal.domain.text_rules import TextField
-from tests.domain.diary_factories import World, build_world
+from tests.domain.diary_factories import A_MONDAY, World, build_world, staff
 
 pytestmark = pytest.mark.db
 
@@ -352,3 +355,63 @@ def test_staff_may_not_add_another_familys_parent_to_a_thread(world: World) -> N
             body="Текст",
         )
     assert _thread_count(world.session) == before
+
+
+# --------------------------------------------------------------------------- substitutes
+
+
+def _student_ids(w: World, actor: Actor, class_id: int) -> set[int]:
+    return {c.value for c in message_students(w.session, actor=actor, class_id=class_id)}
+
+
+def test_a_substitute_reaches_the_families_of_the_class_they_stood_in_for(world: World) -> None:
+    """The outsider substituted one maths lesson in 5 «А»: the class, its students and
+    Anna's family are all offered to them."""
+    world.lesson(world.math_a, A_MONDAY, substitute_teacher_id=world.outsider_teacher.id)
+    outsider = world.outsider_teacher.actor
+    assert _class_names(world, world.outsider_teacher) == ["5 «А»", "5 «Б»"]
+    assert _student_ids(world, outsider, world.class_a.id) == {
+        world.anna.id,
+        world.boris.id,
+        *(c.id for c in world.classmates),
+    }
+    ids = {
+        r.user_id
+        for r in allowed_recipients(world.session, actor=outsider, student_id=world.anna.id)
+    }
+    assert ids == {world.anna_mother.user_id, world.anna.user_id}
+
+
+def test_a_subgroups_substitute_reaches_that_subgroup_only(world: World) -> None:
+    """Standing in for English group 2 reaches Boris (group 2), not Anna (group 1)."""
+    world.lesson(world.english_a2, A_MONDAY, substitute_teacher_id=world.outsider_teacher.id)
+    outsider = world.outsider_teacher.actor
+    ids = _student_ids(world, outsider, world.class_a.id)
+    assert world.boris.id in ids
+    assert world.anna.id not in ids
+    with pytest.raises(PermissionDenied):
+        allowed_recipients(world.session, actor=outsider, student_id=world.anna.id)
+
+
+def test_a_teacher_who_neither_teaches_nor_substituted_reaches_no_family(world: World) -> None:
+    """A new teacher with no lessons anywhere is offered no class, and 5 «А»'s students
+    and Anna's family are refused."""
+    newcomer = staff(world.session, world.school, "Новикова", "Вера", {Role.TEACHER})
+    assert _class_names(world, newcomer) == []
+    with pytest.raises(PermissionDenied):
+        message_students(world.session, actor=newcomer.actor, class_id=world.class_a.id)
+    with pytest.raises(PermissionDenied):
+        allowed_recipients(world.session, actor=newcomer.actor, student_id=world.anna.id)
+
+
+def test_a_teacher_who_is_a_parent_is_not_offered_their_childs_class(world: World) -> None:
+    """A teacher of 5 «Б» only who is also a parent of Anna: as staff they are offered
+    5 «Б» and no student of 5 «А» (their own child is reached as a parent, not as staff)."""
+    both = replace(
+        world.outsider_teacher.actor,
+        roles=frozenset({Role.TEACHER, Role.PARENT}),
+        parent_id=world.anna_mother.id,
+    )
+    assert [c.label for c in message_classes(world.session, actor=both)] == ["5 «Б»"]
+    with pytest.raises(PermissionDenied):
+        message_students(world.session, actor=both, class_id=world.class_a.id)

@@ -211,6 +211,120 @@ def test_grade_one_lessons_have_no_homework(seeded_session):
     assert homework[False] > 0
 
 
+def test_no_homework_on_purpose_is_a_flag_not_text(seeded_session):
+    """Grade 1 and «не задано» lessons carry the flag and no text; a forgotten homework has
+    neither, so the checklist can tell it from «не задано»."""
+    kinds = {
+        kind: (int(n), int(flagged))
+        for kind, n, flagged in rows(
+            seeded_session,
+            """SELECT CASE WHEN cg.grade = 1 THEN 'first' WHEN l.homework <> '' THEN 'text'
+                           WHEN l.homework_none THEN 'none' ELSE 'forgotten' END,
+                      COUNT(*), SUM(CASE WHEN l.homework_none THEN 1 ELSE 0 END)
+               FROM lesson l JOIN teaching_assignment ta ON ta.id = l.assignment_id
+               JOIN class_group cg ON cg.id = ta.class_id GROUP BY 1""",
+        )
+    }
+    assert kinds["first"][0] > 0 and kinds["first"][0] == kinds["first"][1]
+    assert kinds["text"][1] == 0
+    assert kinds["none"][0] > 0 and kinds["forgotten"][0] > 0
+    assert scalar(seeded_session, "SELECT COUNT(*) FROM lesson WHERE homework = 'не задано'") == 0
+
+
+def test_attendance_is_taken_with_the_first_absence_and_mostly_after_the_lesson(
+    seeded_session,
+):
+    """A lesson with an absence was taken at its first absence; only a few held lessons of
+    the careless teachers, none with an absence, have no attendance taken."""
+    with_absence = rows(
+        seeded_session,
+        """SELECT l.attendance_taken_at, MIN(a.created_at) FROM lesson l
+           JOIN attendance a ON a.lesson_id = l.id GROUP BY l.id, l.attendance_taken_at""",
+    )
+    assert with_absence
+    assert all(str(taken) == str(first) for taken, first in with_absence)
+    total = scalar(seeded_session, "SELECT COUNT(*) FROM lesson WHERE NOT cancelled")
+    missing = scalar(
+        seeded_session,
+        "SELECT COUNT(*) FROM lesson WHERE attendance_taken_at IS NULL AND NOT cancelled",
+    )
+    assert isinstance(total, int) and isinstance(missing, int)
+    assert 0 < missing < total * 0.05
+    teachers = scalar(
+        seeded_session,
+        """SELECT COUNT(DISTINCT ta.teacher_id) FROM lesson l
+           JOIN teaching_assignment ta ON ta.id = l.assignment_id
+           WHERE l.attendance_taken_at IS NULL AND NOT l.cancelled""",
+    )
+    assert teachers in (1, 2)
+
+
+def test_an_ill_teachers_week_of_lessons_is_cancelled(seeded_session):
+    """One teacher (not the demo teacher) was away for a week in October: those lessons are
+    cancelled, with no topic, КТП line, attendance or marks; no lesson of today is."""
+    cancelled = rows(
+        seeded_session,
+        """SELECT l.id, l.date, ta.teacher_id, l.topic, l.plan_item_id, l.attendance_taken_at
+           FROM lesson l JOIN teaching_assignment ta ON ta.id = l.assignment_id
+           WHERE l.cancelled""",
+    )
+    assert cancelled
+    assert len({teacher for _, _, teacher, *_ in cancelled}) == 1
+    days = {as_date(day) for _, day, *_ in cancelled}
+    assert dt.date(2026, 10, 5) <= min(days) and max(days) <= dt.date(2026, 10, 9)
+    assert all(
+        topic == "" and plan is None and taken is None for *_, topic, plan, taken in cancelled
+    )
+    teacher = cancelled[0][2]
+    demo = scalar(
+        seeded_session,
+        """SELECT st.id FROM staff st JOIN app_user u ON u.id = st.user_id
+           WHERE u.login = 'teacher'""",
+    )
+    assert teacher != demo
+    # Every lesson of that teacher that week is cancelled, and nothing was recorded there.
+    held_that_week = scalar(
+        seeded_session,
+        """SELECT COUNT(*) FROM lesson l JOIN teaching_assignment ta ON ta.id = l.assignment_id
+           WHERE ta.teacher_id = :t AND l.date BETWEEN :a AND :b AND NOT l.cancelled""",
+        t=teacher,
+        a=dt.date(2026, 10, 5),
+        b=dt.date(2026, 10, 9),
+    )
+    assert held_that_week == 0
+    recorded = scalar(
+        seeded_session,
+        """SELECT (SELECT COUNT(*) FROM mark m JOIN lesson l ON l.id = m.lesson_id
+                   WHERE l.cancelled)
+                + (SELECT COUNT(*) FROM attendance a JOIN lesson l ON l.id = a.lesson_id
+                   WHERE l.cancelled)""",
+    )
+    assert recorded == 0
+
+
+def test_one_planned_control_work_gave_way_to_revision(seeded_session):
+    """A teacher used the lesson planned for the year's first control work for revision: the
+    lesson has the revision topic, no work type and no КТП line, and that control line of the
+    КТП is linked to no lesson."""
+    revision = rows(
+        seeded_session,
+        """SELECT l.assignment_id, l.work_type_id, l.plan_item_id FROM lesson l
+           WHERE l.topic = 'Повторение и обобщение изученного' AND NOT l.cancelled""",
+    )
+    assert revision
+    assert all(wt is None and plan is None for _, wt, plan in revision)
+    orphans = scalar(
+        seeded_session,
+        """SELECT COUNT(*) FROM thematic_plan_item p JOIN work_type wt ON wt.id = p.work_type_id
+           WHERE wt.is_control AND p.planned_on <= :today
+             AND NOT EXISTS (SELECT 1 FROM lesson l WHERE l.plan_item_id = p.id)
+             AND p.assignment_id IN (SELECT l.assignment_id FROM lesson l
+                                     WHERE l.topic = 'Повторение и обобщение изученного')""",
+        today=SEEDED_TODAY,
+    )
+    assert isinstance(orphans, int) and orphans >= len(revision)
+
+
 # --------------------------------------------------------------------------- marks
 
 MARKS = """
@@ -263,15 +377,16 @@ def test_control_lessons_have_a_mark_for_every_present_student(seeded_session):
     """At a control lesson every enrolled, present member of the class or group is marked."""
     lessons = rows(
         seeded_session,
-        """SELECT l.id, l.date, ta.class_id, ta.subgroup_id FROM lesson l
+        """SELECT l.id, l.date, ta.class_id, ta.subgroup_id, ta.teacher_id FROM lesson l
            JOIN work_type wt ON wt.id = l.work_type_id
            JOIN teaching_assignment ta ON ta.id = l.assignment_id
            JOIN staff st ON st.id = ta.teacher_id
            WHERE wt.is_control""",
     )
     assert lessons
-    missing: set[tuple[int, int]] = set()  # (student, class or group) left without a mark
-    for lesson_id, day, class_id, subgroup_id in lessons:
+    gaps: Counter[int] = Counter()  # lesson → students present there without a mark
+    gap_teachers: set[int] = set()
+    for lesson_id, day, class_id, subgroup_id, teacher_id in lessons:
         if subgroup_id is None:
             members = rows(
                 seeded_session,
@@ -297,10 +412,16 @@ def test_control_lessons_have_a_mark_for_every_present_student(seeded_session):
         marked = rows(
             seeded_session, "SELECT student_id FROM mark WHERE lesson_id = :l", l=lesson_id
         )
-        for (student,) in set(members) - set(away) - set(marked):
-            missing.add((student, subgroup_id or class_id))
-    # The one deliberate gap: a teacher who never marked one student (a control-report finding).
-    assert len(missing) <= 1
+        unmarked = len(set(members) - set(away) - set(marked))
+        if unmarked:
+            gaps[lesson_id] = unmarked
+            gap_teachers.add(teacher_id)
+    # The deliberate gaps (control-report findings): a teacher who never marked one student,
+    # and two careless teachers who left one present student unmarked at every other control
+    # work; at most two students a lesson, never most of the control works.
+    assert 0 < len(gaps) <= len(lessons) // 2
+    assert max(gaps.values()) <= 2
+    assert len(gap_teachers) <= 2
 
 
 def test_a_two_is_usually_followed_by_a_reassessment(seeded_session):

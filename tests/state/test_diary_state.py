@@ -100,7 +100,7 @@ def test_a_parent_opens_their_own_childs_week(world: StateWorld):
     st = world.state(DiaryState, world.token(Role.PARENT))
     call(DiaryState.load, st)
     assert st.student_id == world.school.student_id
-    assert [c.student_id for c in st.children] == [world.school.student_id]
+    assert [c["student_id"] for c in st.children] == [world.school.student_id]
     assert len(st.days) == 5
     assert st.week_start == MONDAY.isoformat()
 
@@ -171,7 +171,7 @@ def _new_thread(world: StateWorld, child: int) -> tuple[Any, Any, Callable[[Any]
     admin = world.school.accounts[Role.ADMIN].user_id
     form = {"student_id": str(child), "recipient": str(admin), "subject": "Тема", "body": "Текст"}
     result = call(MessagesState.send_new, st, form)
-    return st, result, lambda s: not s.is_open and not s.thread.messages
+    return st, result, lambda s: not s.is_open and not s.thread["messages"]
 
 
 FORGED: dict[str, FamilyCall] = {
@@ -275,11 +275,11 @@ def test_a_parent_writes_to_the_administration_about_their_child(world: StateWor
     st = world.state(MessagesState, world.token(Role.PARENT))
     call(MessagesState.start_composing, st)
     director = world.school.accounts[Role.DIRECTOR].user_id
-    assert str(director) in [r.value for r in st.recipients]
+    assert str(director) in [r["value"] for r in st.recipients]
     form = {"recipient": str(director), "subject": "Справка", "body": "Нужна справка"}
     call(MessagesState.send_new, st, form)
     assert st.is_open
-    assert [m.body for m in st.thread.messages] == ["Нужна справка"]
+    assert [m["body"] for m in st.thread["messages"]] == ["Нужна справка"]
 
 
 # --------------------------------------------------------------------------- staff pages
@@ -345,7 +345,7 @@ def test_a_class_teachers_announcement_reaches_the_parents_week(world: StateWorl
     assert [p.title for p in st.managed] == ["Родительское собрание"]
     diary_st = world.state(DiaryState, world.token(Role.PARENT))
     call(DiaryState.load, diary_st)
-    assert [a.title for a in diary_st.announcements] == ["Родительское собрание"]
+    assert [a["title"] for a in diary_st.announcements] == ["Родительское собрание"]
 
 
 def test_the_confirmations_week_is_labelled_with_its_school_days(world: StateWorld):
@@ -438,11 +438,11 @@ def test_a_class_teacher_writes_to_a_students_parent(world: StateWorld):
     call(MessagesState.load, st)
     call(MessagesState.start_composing, st)
     assert st.staff_writer
-    assert [c.value for c in st.classes] == [str(world.school.class_id)]
-    assert str(world.school.student_id) in [s.value for s in st.students]
+    assert [c["value"] for c in st.classes] == [str(world.school.class_id)]
+    assert str(world.school.student_id) in [s["value"] for s in st.students]
     call(MessagesState.choose_compose_child, st, str(world.school.student_id))
     parent_user, student_user = _family_members(world)
-    assert {str(parent_user), str(student_user)} <= {r.value for r in st.recipients}
+    assert {str(parent_user), str(student_user)} <= {r["value"] for r in st.recipients}
     form = {
         "student_id": str(world.school.student_id),
         f"to_{parent_user}": "on",
@@ -451,12 +451,12 @@ def test_a_class_teacher_writes_to_a_students_parent(world: StateWorld):
     }
     call(MessagesState.send_new, st, form)
     assert st.is_open
-    assert [m.body for m in st.thread.messages] == ["В пятницу экскурсия"]
+    assert [m["body"] for m in st.thread["messages"]] == ["В пятницу экскурсия"]
     with world.session() as s:
         members = set(
             s.exec(
                 select(ThreadParticipant.user_id).where(
-                    ThreadParticipant.thread_id == st.thread.thread_id
+                    ThreadParticipant.thread_id == st.thread["thread_id"]
                 )
             ).all()
         )

@@ -56,6 +56,7 @@ class AuditAction(StrEnum):
     LESSON_UPDATE = "journal.lesson.update"
     PERIOD_MARK_SET = "journal.period_mark.set"
     PERIOD_MARK_CLEAR = "journal.period_mark.clear"
+    SETTINGS_UPDATE = "school.settings.update"  # thresholds, rounding, work types' weights
 
 
 class AuditEntity(StrEnum):
@@ -71,6 +72,7 @@ class AuditEntity(StrEnum):
     JOURNAL_CELL = "journal_cell"
     LESSON = "lesson"
     PERIOD_MARK = "period_mark"
+    WORK_TYPE = "work_type"
 
 
 #: The Russian name of each action, as the audit viewer shows it.
@@ -99,6 +101,7 @@ ACTION_TITLES: dict[AuditAction, str] = {
     AuditAction.LESSON_UPDATE: "Урок изменён",
     AuditAction.PERIOD_MARK_SET: "Итоговая отметка",
     AuditAction.PERIOD_MARK_CLEAR: "Итоговая отметка снята",
+    AuditAction.SETTINGS_UPDATE: "Настройки школы изменены",
 }
 
 #: The Russian name of each kind of record.
@@ -113,6 +116,7 @@ ENTITY_TITLES: dict[AuditEntity, str] = {
     AuditEntity.JOURNAL_CELL: "клетка журнала",
     AuditEntity.LESSON: "урок",
     AuditEntity.PERIOD_MARK: "итоговая отметка",
+    AuditEntity.WORK_TYPE: "вид работы",
 }
 
 

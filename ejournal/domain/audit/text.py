@@ -52,6 +52,8 @@ FIELD_LABELS: dict[str, str] = {
     "plan_item_id": "Пункт КТП",
     "homework": "Домашнее задание",
     "homework_links": "Ссылки к заданию",
+    "homework_none": "Задание не задано",
+    "attendance_taken_at": "Посещаемость отмечена",
     "work_type_id": "Вид работы",
     "extra": "Дополнительный урок",
     "room": "Кабинет",
@@ -87,6 +89,20 @@ FIELD_LABELS: dict[str, str] = {
     "today": "Сегодня",
     "students": "Учеников",
     "marks_count": "Отметок",
+    # the school's settings page (ejournal/domain/school/settings.py)
+    "control_mark_gap_days": "Отметка не реже чем раз в, дней",
+    "control_retest_lessons": "Опрос после «2», уроков",
+    "control_oral_percent": "Устный опрос, % класса",
+    "control_absence_percent": "Много пропусков, % уроков",
+    "marks_deadline_hour": "Срок записи, час",
+    "edit_lock_days": "Исправление без причины, дней",
+    "period_mark_publish_days": "Итоговые видны через, дней",
+    "round_to_5": "Порог «5»",
+    "round_to_4": "Порог «4»",
+    "round_to_3": "Порог «3»",
+    "weight": "Вес",
+    "deadline_lessons": "Срок, уроков",
+    "deadline_days": "Срок, дней",
 }
 
 _ORDER = {key: n for n, key in enumerate(FIELD_LABELS)}
@@ -180,6 +196,7 @@ _ENTITY_IDS = {
     "class_group": "classes",
     "lesson": "lessons",
     "announcement": "announcements",
+    "work_type": "work_types",
 }
 
 

@@ -4,6 +4,8 @@ reports (`reports`), their exports (`export`) and the shapes they share (`table`
 No Reflex here: the dashboard's State, the CLI (`ejournal report`) and the bench call these.
 """
 
+from ejournal.domain.control.checklist import RULES, Rule, checklist_report, run_checklist
+from ejournal.domain.control.ktp import ktp_report
 from ejournal.domain.control.table import (
     Column,
     Filters,
@@ -15,11 +17,16 @@ from ejournal.domain.control.table import (
 )
 
 __all__ = [
+    "RULES",
     "Column",
     "Filters",
     "Finding",
     "Report",
+    "Rule",
     "Window",
+    "checklist_report",
+    "ktp_report",
     "month_window",
     "period_window",
+    "run_checklist",
 ]

@@ -117,13 +117,7 @@ def post_announcement(
         action=AuditAction.ANNOUNCEMENT_POST,
         entity=AuditEntity.ANNOUNCEMENT,
         entity_id=row.id,
-        after={
-            "audience": aud.value,
-            "class_id": class_id,
-            "title": title,
-            "starts_on": starts_on,
-            "ends_on": ends_on,
-        },
+        after=audit.snapshot(row, ("audience", "class_id", "title", "starts_on", "ends_on")),
     )
     author = session.exec(select(Staff).where(Staff.user_id == actor.user_id)).first()
     return _view(row, author)
@@ -242,8 +236,9 @@ def end_announcement(
     day = _school_today(session, actor, today)
     if row.ends_on < day:
         raise ValidationError("Объявление уже не показывается.")
-    before = {"ends_on": row.ends_on}
-    row.ends_on = day - dt.timedelta(days=1)
+    ends_on = day - dt.timedelta(days=1)
+    before, after = audit.changes(row, {"ends_on": ends_on})
+    row.ends_on = ends_on
     session.add(row)
     audit.record(
         session,
@@ -252,7 +247,7 @@ def end_announcement(
         entity=AuditEntity.ANNOUNCEMENT,
         entity_id=row.id,
         before=before,
-        after={"ends_on": row.ends_on},
+        after=after,
     )
     author = session.exec(select(Staff).where(Staff.user_id == row.author_id)).first()
     return _view(row, author)

@@ -129,6 +129,12 @@ def load_child(
     school, whatever the actor's scope) before anything is read.
     """
     actor = permissions.require(session, actor, permission, Target(student_id=student_id))
+    return child_context(session, actor, student_id)
+
+
+def child_context(session: Session, actor: Actor, student_id: int) -> ChildContext:
+    """The child's context for a caller that has already checked `actor`'s access to the
+    child (a scoped query, as messages do): only a child of the actor's school loads."""
     student = session.get(Student, student_id)
     if student is None:
         raise NotFound("Ученик не найден.")

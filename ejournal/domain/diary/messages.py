@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
 from ejournal.domain import permissions
@@ -21,6 +21,7 @@ from ejournal.domain.db import read_only
 from ejournal.domain.diary.child import (
     ChildContext,
     child_assignments,
+    child_context,
     load_child,
 )
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
@@ -42,10 +43,20 @@ from ejournal.domain.models import (
     utcnow,
 )
 from ejournal.domain.people.naming import full_name, group_name, short_name
-from ejournal.domain.permissions import ROLE_TITLES, Actor, Permission, Target, require_some
+from ejournal.domain.permissions import (
+    ROLE_TITLES,
+    Actor,
+    Permission,
+    Scope,
+    Target,
+    require_some,
+    scope_clause,
+)
 from ejournal.domain.text_rules import TextField, clean_text
 
 PREVIEW_CHARS = 120
+
+NOT_YOUR_FAMILY = "Писать можно только семьям учеников, которых вы учите."
 
 ADMINISTRATION = (Role.DIRECTOR, Role.DEPUTY, Role.ADMIN)
 
@@ -98,16 +109,48 @@ def _is_family(actor: Actor) -> bool:
     return actor.parent_id is not None or actor.student_id is not None
 
 
-def _staff_reaches_child(session: Session, actor: Actor, ctx: ChildContext) -> bool:
+#: The scopes through which staff reach families (a teacher who is also a parent reaches
+#: their own child as a parent, not through OWN_CHILDREN here).
+STAFF_SCOPES = frozenset({Scope.ALL, Scope.OWN_TEACHING, Scope.OWN_CLASS})
+
+
+def reached_students(actor: Actor) -> ColumnElement[bool]:
+    """The SQL condition keeping the students whose families `actor` may write to as staff.
+
+    The scope is `scope_clause(MESSAGE_SEND)`: the administration reaches every student, a
+    class teacher their class, a teacher the classes of their own or substituted lessons
+    (a substitute writes to the families of the class they stood in for). Within a taught
+    class a subgroup's lessons reach that subgroup's students only [002 §5.3].
+    """
+    whole = scope_clause(
+        actor, Permission.MESSAGE_SEND, Student, only=set(STAFF_SCOPES - {Scope.OWN_TEACHING})
+    )
+    taught = scope_clause(
+        actor, Permission.MESSAGE_SEND, TeachingAssignment, only={Scope.OWN_TEACHING}
+    )
+    whole_classes = select(TeachingAssignment.class_id).where(
+        taught, col(TeachingAssignment.subgroup_id).is_(None)
+    )
+    members = select(SubgroupMember.student_id).where(
+        col(SubgroupMember.subgroup_id).in_(
+            select(TeachingAssignment.subgroup_id).where(
+                taught, col(TeachingAssignment.subgroup_id).is_not(None)
+            )
+        )
+    )
+    return or_(
+        whole,
+        col(Student.class_id).in_(whole_classes),
+        col(Student.id).in_(members),
+    )
+
+
+def _staff_reaches_child(session: Session, actor: Actor, student_id: int) -> bool:
     """Staff write to a family only about a child they teach, lead as class teacher or manage."""
-    if _is_administration(actor):
-        return True
-    group = ctx.class_group
-    if group is None or actor.staff_id is None:
-        return False
-    if group.id in actor.class_teacher_of or group.class_teacher_id == actor.staff_id:
-        return True
-    return any(a.teacher_id == actor.staff_id for a in child_assignments(session, ctx))
+    found = session.exec(
+        select(Student.id).where(Student.id == student_id, reached_students(actor))
+    ).first()
+    return found is not None
 
 
 def _staff_recipients(session: Session, ctx: ChildContext) -> dict[int, Recipient]:
@@ -215,14 +258,16 @@ def writes_as_family(actor: Actor) -> bool:
 
 
 def _recipients(session: Session, actor: Actor, student_id: int) -> dict[int, Recipient]:
-    ctx = load_child(session, actor, student_id, Permission.MESSAGE_SEND)
     # A teacher who is also a parent writes to staff about their own child only.
     if _is_family(actor) and (actor.staff_id is None or _own_child(session, actor, student_id)):
-        found = _staff_recipients(session, ctx)
-    elif _staff_reaches_child(session, actor, ctx):
-        found = _family_recipients(session, ctx)
+        found = _staff_recipients(
+            session, load_child(session, actor, student_id, Permission.MESSAGE_SEND)
+        )
     else:
-        raise PermissionDenied("Писать можно только семьям учеников, которых вы учите.")
+        require_some(actor, Permission.MESSAGE_SEND)
+        if not _staff_reaches_child(session, actor, student_id):
+            raise PermissionDenied(NOT_YOUR_FAMILY)
+        found = _family_recipients(session, child_context(session, actor, student_id))
     found.pop(actor.user_id, None)
     return found
 
@@ -253,42 +298,22 @@ def _require_staff_writer(session: Session, actor: Actor | None) -> Actor:
     return actor
 
 
-def _current_classes(session: Session, school_id: int) -> list[ClassGroup]:
-    return list(
-        session.exec(
-            select(ClassGroup)
-            .join(AcademicYear, col(AcademicYear.id) == ClassGroup.year_id)
-            .where(ClassGroup.school_id == school_id, col(AcademicYear.is_current).is_(True))
-            .order_by(col(ClassGroup.grade), col(ClassGroup.letter))
-        ).all()
-    )
-
-
-def _my_assignments(session: Session, actor: Actor) -> list[TeachingAssignment]:
-    if actor.staff_id is None:
-        return []
-    return list(
-        session.exec(
-            select(TeachingAssignment).where(TeachingAssignment.teacher_id == actor.staff_id)
-        ).all()
-    )
-
-
-def _leads(actor: Actor, group: ClassGroup) -> bool:
-    return group.id in actor.class_teacher_of or (
-        actor.staff_id is not None and group.class_teacher_id == actor.staff_id
-    )
+def _class_scope(actor: Actor) -> ColumnElement[bool]:
+    """The classes with at least one student whose family `actor` reaches as staff."""
+    return scope_clause(actor, Permission.MESSAGE_SEND, ClassGroup, only=set(STAFF_SCOPES))
 
 
 @read_only
 def message_classes(session: Session, *, actor: Actor | None) -> list[Choice]:
-    """Classes whose families a staff member may write to: those they teach or lead
-    (the administration: every class of the current year)."""
+    """Classes of the current year whose families a staff member may write to: those they
+    teach (substituted lessons included) or lead; the administration: every class."""
     actor = _require_staff_writer(session, actor)
-    groups = _current_classes(session, actor.school_id)
-    if not _is_administration(actor):
-        taught = {a.class_id for a in _my_assignments(session, actor)}
-        groups = [g for g in groups if g.id in taught or _leads(actor, g)]
+    groups = session.exec(
+        select(ClassGroup)
+        .join(AcademicYear, col(AcademicYear.id) == ClassGroup.year_id)
+        .where(col(AcademicYear.is_current).is_(True), _class_scope(actor))
+        .order_by(col(ClassGroup.grade), col(ClassGroup.letter))
+    ).all()
     return [Choice(g.id or 0, group_name(g)) for g in groups]
 
 
@@ -300,31 +325,17 @@ def message_students(session: Session, *, actor: Actor | None, class_id: int) ->
     group = session.get(ClassGroup, class_id)
     if group is None or group.school_id != actor.school_id:
         raise NotFound("Класс не найден.")
+    listed = session.exec(
+        select(ClassGroup.id).where(ClassGroup.id == class_id, _class_scope(actor))
+    )
+    if listed.first() is None:
+        raise PermissionDenied(NOT_YOUR_FAMILY)
     students = session.exec(
         select(Student)
-        .where(Student.class_id == class_id, col(Student.is_active))
+        .where(Student.class_id == class_id, col(Student.is_active), reached_students(actor))
         .order_by(col(Student.last_name), col(Student.first_name))
     ).all()
-    if _is_administration(actor) or _leads(actor, group):
-        reached = list(students)
-    else:
-        mine = [a for a in _my_assignments(session, actor) if a.class_id == class_id]
-        if not mine:
-            raise PermissionDenied("Писать можно только семьям учеников, которых вы учите.")
-        if any(a.subgroup_id is None and a.year_id == group.year_id for a in mine):
-            reached = list(students)
-        else:
-            in_groups = set(
-                session.exec(
-                    select(SubgroupMember.student_id).where(
-                        col(SubgroupMember.subgroup_id).in_(
-                            {a.subgroup_id for a in mine if a.subgroup_id is not None} or {-1}
-                        )
-                    )
-                ).all()
-            )
-            reached = [s for s in students if s.id in in_groups]
-    return [Choice(s.id or 0, full_name(s.last_name, s.first_name)) for s in reached]
+    return [Choice(s.id or 0, full_name(s.last_name, s.first_name)) for s in students]
 
 
 # --------------------------------------------------------------------------- writing

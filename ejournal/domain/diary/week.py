@@ -244,7 +244,7 @@ def week(
                 room=lesson.room,
                 teacher_name=teacher(lesson.substitute_teacher_id or a.teacher_id),
                 topic=lesson.topic,
-                homework=lesson.homework,
+                homework=lesson.homework or ("не задано" if lesson.homework_none else ""),
                 homework_links=safe_links(lesson.homework_links),
                 work_type_abbreviation="" if lesson_wt is None else lesson_wt.abbreviation,
                 marks=mark_views,

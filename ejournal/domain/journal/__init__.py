@@ -43,6 +43,7 @@ from ejournal.domain.journal.write import (
     set_cell,
     set_lesson_details,
     set_period_mark,
+    take_attendance,
     write_remark,
 )
 
@@ -77,6 +78,7 @@ __all__ = [
     "set_cell",
     "set_lesson_details",
     "set_period_mark",
+    "take_attendance",
     "unexcused_absences",
     "write_remark",
 ]

@@ -78,6 +78,13 @@ class LessonColumn:
     lock_reason: str = ""
     # Older than the school's edit-lock days: a change needs a reason.
     needs_reason: bool = False
+    # The teacher said there is no homework («не задано»), as opposed to writing none down.
+    homework_none: bool = False
+    # When attendance was taken (the first absence or «все присутствуют»), in the school's
+    # time zone; None: nobody recorded attendance for this lesson yet.
+    attendance_taken_at: dt.datetime | None = None
+    # A lesson held (not cancelled, not in the future) whose attendance nobody recorded.
+    attendance_missing: bool = False
 
 
 @dataclass(frozen=True)

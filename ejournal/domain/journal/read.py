@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
 from sqlalchemy import select as sa_select
@@ -420,7 +421,20 @@ def lesson_column(
         editable=editable,
         lock_reason=why,
         needs_reason=needs_reason(school, lesson.date, today),
+        homework_none=lesson.homework_none,
+        attendance_taken_at=_school_time(school, lesson.attendance_taken_at),
+        attendance_missing=lesson.attendance_taken_at is None
+        and not lesson.cancelled
+        and lesson.date <= today,
     )
+
+
+def _school_time(school: School, at: dt.datetime | None) -> dt.datetime | None:
+    """A stored instant (UTC; naive means UTC) on the school's clock."""
+    if at is None:
+        return None
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo(school.timezone))
 
 
 def _build_page(

@@ -262,22 +262,38 @@ def _apply(
     """
     if not plans:
         return {}
-    versions = audit.record_many(
+    now = utcnow()
+    afters = [
+        _new_cell_json(p.student_id, p.lesson.lesson.id or 0, p.value, p.current) for p in plans
+    ]
+    # The first attendance mark in a column records that attendance was taken [004 §5.3].
+    taking: dict[int, Lesson] = {}
+    for p, after in zip(plans, afters, strict=True):
+        lesson = p.lesson.lesson
+        if after["attendance"] is not None and lesson.attendance_taken_at is None:
+            taking[lesson.id or 0] = lesson
+    audit_ids = audit.record_many(
         session,
         actor_id=actor.user_id,
         entries=[
-            audit.Entry(
-                action=AuditAction.CELL_SET,
-                entity=AuditEntity.JOURNAL_CELL,
-                entity_id=p.lesson.lesson.id,
-                before=_cell_json(p.current),
-                after=_new_cell_json(p.student_id, p.lesson.lesson.id or 0, p.value, p.current),
-                reason=reason,
-            )
-            for p in plans
+            *(
+                audit.Entry(
+                    action=AuditAction.CELL_SET,
+                    entity=AuditEntity.JOURNAL_CELL,
+                    entity_id=p.lesson.lesson.id,
+                    before=_cell_json(p.current),
+                    after=after,
+                    reason=reason,
+                )
+                for p, after in zip(plans, afters, strict=True)
+            ),
+            *(_attendance_taken_entry(lesson, now, reason) for lesson in taking.values()),
         ],
     )
-    now = utcnow()
+    versions = audit_ids[: len(plans)]
+    for lesson in taking.values():
+        lesson.attendance_taken_at = now
+        session.add(lesson)
     user_id = actor.user_id
     fallback: list[WorkType | None] = []  # read once, only when a new mark needs it
     mark_updates: list[dict[str, Any]] = []
@@ -384,11 +400,26 @@ def _apply(
         for (key, status, version), att_id in zip(new_att, ids, strict=True):
             cell = new_cells[key]
             new_cells[key] = replace(cell, attendance=AttendanceItem(att_id, status, "", version))
+    if taking:
+        session.flush()
     # A cell left with no mark and no attendance has no rows: it reads back empty, version 0.
     return {
         key: cell if cell.marks or cell.attendance else CellState(*key)
         for key, cell in new_cells.items()
     }
+
+
+def _attendance_taken_entry(lesson: Lesson, at: dt.datetime, reason: str) -> audit.Entry:
+    """The audit row of a lesson whose attendance is recorded as taken at `at`."""
+    before = _lesson_json(lesson)
+    return audit.Entry(
+        action=AuditAction.LESSON_UPDATE,
+        entity=AuditEntity.LESSON,
+        entity_id=lesson.id,
+        before=before,
+        after={**before, "attendance_taken_at": at},
+        reason=reason,
+    )
 
 
 def _student_figures(
@@ -540,6 +571,8 @@ def _lesson_json(lesson: Lesson) -> dict[str, Any]:
         "homework": lesson.homework,
         "homework_links": lesson.homework_links,
         "work_type_id": lesson.work_type_id,
+        "homework_none": lesson.homework_none,
+        "attendance_taken_at": lesson.attendance_taken_at,
     }
 
 
@@ -554,12 +587,15 @@ def set_lesson_details(
     homework: str | None = None,
     homework_links: str | None = None,
     work_type_id: int | None = None,
+    homework_none: bool | None = None,
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> LessonColumn:
     """Change a lesson column's topic (typed, or from a КТП line), homework, links, work type.
 
     Arguments left None stay as they are. A changed work type re-weighs the column's marks.
+    `homework_none=True` records «не задано» and clears the homework and its links; homework
+    text saved without it clears «не задано» (the two never stand together).
     Grade 1 gets no homework. Refused with ConflictError when the lesson changed since
     `expected_version`. Texts are cleaned and checked against their limits (text_rules)
     before anything is read or written.
@@ -570,6 +606,10 @@ def set_lesson_details(
         homework = clean_text(homework, field=TextField.HOMEWORK)
     if homework_links is not None:
         homework_links = clean_text(homework_links, field=TextField.HOMEWORK_LINKS)
+    if homework_none and (homework or homework_links):
+        raise ValidationError(
+            "Либо впишите домашнее задание, либо отметьте «Не задано», но не то и другое."
+        )
     reason = clean_text(reason, field=TextField.CORRECTION_REASON)
     lessons = load_lessons(session, [lesson_id], for_update=True)
     if lesson_id not in lessons:
@@ -606,6 +646,12 @@ def set_lesson_details(
         if info.grade == 1 and (new_homework or new_links):
             raise ValidationError("В 1 классе домашние задания не задаются.")
         lesson.homework, lesson.homework_links = new_homework, new_links
+        if new_homework or new_links:
+            lesson.homework_none = False
+    if homework_none is not None:
+        lesson.homework_none = homework_none
+        if homework_none:
+            lesson.homework, lesson.homework_links = "", ""
     if work_type_id is not None and work_type_id != lesson.work_type_id:
         wt = session.get(WorkType, work_type_id)
         if wt is None or wt.school_id != info.school.id:
@@ -637,9 +683,10 @@ def set_lesson_details(
     stamp = utcnow()
     if before["topic"] != after["topic"] or before["plan_item_id"] != after["plan_item_id"]:
         lesson.topic_set_at = stamp
-    if (before["homework"], before["homework_links"]) != (
+    if (before["homework"], before["homework_links"], before["homework_none"]) != (
         after["homework"],
         after["homework_links"],
+        after["homework_none"],
     ):
         lesson.homework_set_at = stamp
     if before["work_type_id"] != after["work_type_id"] and wt is not None:
@@ -654,6 +701,50 @@ def set_lesson_details(
     session.flush()
     column = lesson_column(lesson, wt, writable=True, school=info.school, today=today)
     return column
+
+
+def take_attendance(
+    session: Session,
+    *,
+    actor: Actor,
+    lesson_id: int,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> LessonColumn:
+    """«Все присутствуют»: record that attendance was taken for a lesson with no absence.
+
+    For whoever may write the lesson's marks (its teacher or substitute). A lesson whose
+    attendance is already recorded is returned as it is; a cancelled or future lesson is
+    refused, and so is a lesson older than the edit lock without `reason`. Audited as a
+    lesson change; no attendance row is written.
+    """
+    reason = clean_text(reason, field=TextField.CORRECTION_REASON)
+    lessons = load_lessons(session, [lesson_id], for_update=True)
+    if lesson_id not in lessons:
+        raise NotFound("Урок не найден.")
+    permissions.require(session, actor, Permission.MARK_WRITE, Target(lesson_id=lesson_id))
+    li = lessons[lesson_id]
+    lesson, info = li.lesson, li.info
+    today = school_today(info.school, now)
+    column = lesson_column(lesson, li.work_type, writable=True, school=info.school, today=today)
+    if lesson.attendance_taken_at is not None:
+        return column
+    if lesson.cancelled:
+        raise ValidationError(MSG_CANCELLED)
+    if lesson.date > today:
+        raise ValidationError("Урок ещё не прошёл: посещаемость отмечается в день урока.")
+    if needs_reason(info.school, lesson.date, today) and not reason:
+        raise ValidationError(_reason_needed(info.school.edit_lock_days))
+    stamp = utcnow()
+    audit.record_many(
+        session,
+        actor_id=actor.user_id,
+        entries=[_attendance_taken_entry(lesson, stamp, reason)],
+    )
+    lesson.attendance_taken_at = stamp
+    session.add(lesson)
+    session.flush()
+    return lesson_column(lesson, li.work_type, writable=True, school=info.school, today=today)
 
 
 def create_lesson(

@@ -50,6 +50,10 @@ _TRANSLIT = {
 _LOGIN_JUNK = re.compile(r"[^a-z0-9-]+")
 MAX_LOGIN = TextField.LOGIN.limit
 
+#: What the audit keeps of a role grant and of a parent–child link.
+GRANT_FIELDS = ("role", "class_id")
+LINK_FIELDS = ("parent_id", "student_id", "relation")
+
 
 @dataclass(frozen=True)
 class IssuedCredentials:
@@ -169,7 +173,7 @@ def _grant(
         action=AuditAction.ROLE_GRANT,
         entity=AuditEntity.USER,
         entity_id=user_id,
-        after={"role": role.value, "class_id": class_id},
+        after=audit.snapshot(grant, GRANT_FIELDS),
     )
     return grant
 
@@ -592,15 +596,16 @@ def _set_class_teacher(
     for grant in previous:
         _revoke(session, actor=actor, grant=grant)
     _grant(session, actor=actor, user_id=user_id, role=Role.CLASS_TEACHER, class_id=class_id)
-    if group.class_teacher_id != staff.id:
+    before, after = audit.changes(group, {"class_teacher_id": staff.id})
+    if after:
         audit.record(
             session,
             actor_id=actor.user_id,
             action=AuditAction.CLASS_UPDATE,
             entity=AuditEntity.CLASS_GROUP,
             entity_id=class_id,
-            before={"class_teacher_id": group.class_teacher_id},
-            after={"class_teacher_id": staff.id},
+            before=before,
+            after=after,
         )
         group.class_teacher_id = staff.id
         session.add(group)
@@ -613,20 +618,21 @@ def _revoke(session: Session, *, actor: Actor, grant: RoleGrant) -> None:
         action=AuditAction.ROLE_REVOKE,
         entity=AuditEntity.USER,
         entity_id=grant.user_id,
-        before={"role": grant.role, "class_id": grant.class_id},
+        before=audit.snapshot(grant, GRANT_FIELDS),
     )
     if grant.role == Role.CLASS_TEACHER and grant.class_id is not None:
         group = session.get(ClassGroup, grant.class_id)
         staff = session.exec(select(Staff).where(Staff.user_id == grant.user_id)).first()
         if group is not None and staff is not None and group.class_teacher_id == staff.id:
+            before, after = audit.changes(group, {"class_teacher_id": None})
             audit.record(
                 session,
                 actor_id=actor.user_id,
                 action=AuditAction.CLASS_UPDATE,
                 entity=AuditEntity.CLASS_GROUP,
                 entity_id=group.id,
-                before={"class_teacher_id": staff.id},
-                after={"class_teacher_id": None},
+                before=before,
+                after=after,
             )
             group.class_teacher_id = None
             session.add(group)
@@ -716,7 +722,7 @@ def _link(
         action=AuditAction.PARENT_LINK,
         entity=AuditEntity.PARENT_LINK,
         entity_id=link.id,
-        after={"parent_id": parent_id, "student_id": student_id, "relation": link.relation},
+        after=audit.snapshot(link, LINK_FIELDS),
     )
 
 
@@ -745,6 +751,6 @@ def unlink_parent(session: Session, *, actor: Actor, parent_id: int, student_id:
         action=AuditAction.PARENT_UNLINK,
         entity=AuditEntity.PARENT_LINK,
         entity_id=link.id,
-        before={"parent_id": parent_id, "student_id": student_id, "relation": link.relation},
+        before=audit.snapshot(link, LINK_FIELDS),
     )
     session.delete(link)

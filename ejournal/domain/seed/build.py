@@ -294,6 +294,7 @@ class SchoolBuilder:
             "late_marks": eligible[0] if eligible else -1,
             "missing_topics": eligible[1 % len(eligible)] if eligible else -1,
             "missing_homework": eligible[2 % len(eligible)] if eligible else -1,
+            "ill": eligible[3 % len(eligible)] if eligible else -1,
         }
 
     def _user(self, login: str, *, created: dt.datetime | None = None) -> tuple[int, str]:
@@ -578,6 +579,7 @@ class SchoolBuilder:
         self.teacher_for: dict[tuple[int, str], int] = {}
         severity = {t.index: rng.gauss(0.0, 0.22) for t in self.staffing.teachers}
         skipped_done = False
+        forgetful = (self.imperfect["late_marks"], self.imperfect["missing_homework"])
         for a in self.staffing.assignments:
             c = self.classes[a.class_index]
             spec = SUBJECT_BY_NAME[a.subject]
@@ -661,6 +663,9 @@ class SchoolBuilder:
                     missing_topics=a.teacher == self.imperfect["missing_topics"],
                     missing_homework=a.teacher == self.imperfect["missing_homework"],
                     skipped_student=skipped,
+                    forgets_control_marks=a.teacher in forgetful,
+                    skips_control_work=a.teacher == self.imperfect["missing_topics"],
+                    ill=a.teacher == self.imperfect["ill"],
                 )
             )
 

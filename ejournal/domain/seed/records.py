@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from ejournal.domain.grading import Thresholds, weighted_average
 from ejournal.domain.models import AttendanceStatus, LoginEventKind
+from ejournal.domain.seed.curriculum import WORK_TYPES
 from ejournal.domain.seed.schoolyear import SchoolYear
 from ejournal.domain.seed.topics import homework
 
@@ -75,6 +76,9 @@ class AssignmentInfo:
     missing_topics: bool = False
     missing_homework: bool = False
     skipped_student: int | None = None  # a student the teacher forgot to mark
+    forgets_control_marks: bool = False  # leaves one present student unmarked at control works
+    skips_control_work: bool = False  # the year's first control work gave way to revision
+    ill: bool = False  # the teacher was ill for a week: those lessons were cancelled
 
 
 @dataclass
@@ -106,6 +110,20 @@ class Journal:
     scores: dict[tuple[int, str], list[tuple[dt.date, int, Decimal]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+
+
+#: What `topics.homework` writes when a lesson has no homework on purpose.
+NO_HOMEWORK = "не задано"
+#: Work types that are control works: every present student gets a mark [004 §5.7].
+CONTROL_CODES = frozenset(w.code for w in WORK_TYPES if w.is_control)
+#: What a lesson planned for a control work was used for instead.
+REVISION_TOPIC = "Повторение и обобщение изученного"
+
+
+def spread(n: int) -> int:
+    """A well-mixed number from an id (Knuth's multiplicative hash), for choices that must
+    not draw from the shared generator."""
+    return (n * 2_654_435_761) % 4_294_967_296
 
 
 EXCUSE_ILLNESS = ("болезнь", "справка", "болезнь, справка от врача")
@@ -140,7 +158,14 @@ class JournalBuilder:
         self.absent: dict[tuple[int, int], str] = {}  # (student index, lesson id) → status
         self.affinity: dict[tuple[int, str], float] = {}
         self.index_of = {a.id: i for i, a in enumerate(assignments)}
-        self.twos: list[int] = []  # students who got a 2 in the lesson being marked
+        # Students who got a 2 in the lesson being marked (False: the mark was not kept).
+        self.twos: list[tuple[int, bool]] = []
+        self.first_absence: dict[int, dt.datetime] = {}  # lesson id → first attendance row
+        self.ill_days = self._ill_week()
+        self.cancelled: set[int] = set()  # lessons cancelled while their teacher was ill
+        # Marks drawn while this is set are not kept: the generator draws exactly as if they
+        # were, so the rest of the journal stays as it was.
+        self.discarding = False
 
     def _id(self, table: str) -> int:
         value = self.ids[table]
@@ -149,10 +174,36 @@ class JournalBuilder:
 
     def build(self) -> Journal:
         self._skeleton()
+        self.cancelled = {
+            lesson_id
+            for i, a in enumerate(self.assignments)
+            if a.ill
+            for lesson_id, day, _ in self.by_assignment[i]
+            if day in self.ill_days
+        }
         self._attendance()
+        if self.cancelled:  # drawn as if held (same generator state); nobody was marked there
+            self.journal.attendance = [
+                r for r in self.journal.attendance if r["lesson_id"] not in self.cancelled
+            ]
+        for row in self.journal.attendance:
+            lesson_id, created = row["lesson_id"], row["created_at"]
+            assert isinstance(lesson_id, int) and isinstance(created, dt.datetime)
+            first = self.first_absence.get(lesson_id)
+            if first is None or created < first:
+                self.first_absence[lesson_id] = created
         for a in self.assignments:
             self._lessons_and_marks(a)
         return self.journal
+
+    def _ill_week(self) -> frozenset[dt.date]:
+        """Monday to Friday of the year's sixth week, when the ill teacher was away: only
+        days more than a week before today (today's lessons are never cancelled)."""
+        first = self.year.starts_on
+        monday = first - dt.timedelta(days=first.weekday()) + dt.timedelta(weeks=5)
+        cutoff = self.today - dt.timedelta(days=7)
+        days = (monday + dt.timedelta(days=i) for i in range(5))
+        return frozenset(d for d in days if d < cutoff)
 
     # ------------------------------------------------------------------ lessons
     def _skeleton(self) -> None:
@@ -293,6 +344,9 @@ class JournalBuilder:
         lessons = self.by_assignment[self.index_of[a.id]]
         no_homework = a.grade == 1
         retest: dict[int, int] = {}  # student → lessons left to re-assess a 2
+        unkept: set[int] = set()  # students whose pending re-assessment follows an unkept 2
+        controls = 0  # control works held so far
+        skipped_control = False
         for k, (lesson_id, day, number) in enumerate(lessons):
             plan_id, topic, wt_code = (
                 a.plan[k] if k < len(a.plan) else (None, "Резервный урок", None)
@@ -308,10 +362,32 @@ class JournalBuilder:
             if no_homework:
                 hw, links = "", ""
             elif a.missing_homework and rng.random() < 0.3:
-                hw, links = "", ""
+                hw, links = "", ""  # forgotten: no «не задано» either, the checklist finds it
             else:
                 hw, links = homework(a.subject, rng, k)
+            # «не задано» on purpose is a flag, not homework text.
+            hw_none = no_homework or hw == NO_HOMEWORK
+            if hw == NO_HOMEWORK:
+                hw = ""
             wt = self.work_types[wt_code] if wt_code else None
+            # Imperfections decided from ids and dates, not the generator: the lessons of the
+            # ill teacher's week were cancelled; a teacher gave the year's first control work
+            # up for revision (its КТП line stays without a lesson); two careless ones left a
+            # present student without a mark at every other control work.
+            cancelled = lesson_id in self.cancelled
+            control = wt_code in CONTROL_CODES and not cancelled
+            replaced = control and a.skips_control_work and not skipped_control
+            forgets = control and not replaced and a.forgets_control_marks and controls % 2 == 0
+            skipped_control = skipped_control or replaced
+            if control and not replaced:
+                controls += 1
+            shown_wt = None if cancelled or replaced else wt
+            taken_at = self._attendance_taken_at(a, lesson_id, day, number)
+            if cancelled:
+                plan_id, topic, topic_at, taken_at = None, "", None, None
+                hw, links, hw_none = "", "", no_homework
+            elif replaced:
+                plan_id, topic = None, REVISION_TOPIC
             self.journal.lessons.append(
                 {
                     "id": lesson_id,
@@ -323,14 +399,16 @@ class JournalBuilder:
                     "topic": topic,
                     "homework": hw,
                     "homework_links": links,
-                    "work_type_id": wt.id if wt else None,
+                    "work_type_id": shown_wt.id if shown_wt else None,
                     "substitute_teacher_id": None,
-                    "cancelled": False,
+                    "cancelled": cancelled,
                     "topic_set_at": topic_at,
-                    "homework_set_at": topic_at if hw else None,
+                    "homework_set_at": topic_at if hw or hw_none else None,
+                    "homework_none": hw_none,
+                    "attendance_taken_at": taken_at,
                     "created_at": local_time(self.year.starts_on - dt.timedelta(days=3), 10),
-                    "updated_at": topic_at or ends,
-                    "version": 2 if topic_at else 1,
+                    "updated_at": local_time(day, 8) if cancelled else topic_at or ends,
+                    "version": 2 if topic_at or cancelled else 1,
                 }
             )
             if not a.marked:
@@ -343,7 +421,9 @@ class JournalBuilder:
                 not in (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED)
                 and s != a.skipped_student
             ]
+            forgotten = present[spread(lesson_id) % len(present)] if forgets and present else None
             for s in present:
+                self.discarding = cancelled or replaced or s == forgotten
                 if wt is not None and wt_code is not None:
                     self._mark(a, s, lesson_id, day, number, 1, wt_code, control=True)
                     if a.two_marks and wt.allows_two_marks and rng.random() < 0.92:
@@ -351,19 +431,42 @@ class JournalBuilder:
                     continue
                 if s in retest and (retest[s] == 1 or rng.random() < 0.6):
                     retest.pop(s)
+                    self.discarding = self.discarding or s in unkept
+                    unkept.discard(s)
                     self._mark(a, s, lesson_id, day, number, 1, "answer", retake=True)
                     continue
                 if rng.random() < 0.3:
                     code = "answer" if rng.random() < 0.65 else "homework"
                     self._mark(a, s, lesson_id, day, number, 1, code)
+            self.discarding = False
             for s in list(retest):
                 retest[s] -= 1
                 if retest[s] <= 0:
                     retest.pop(s)
-            for s in self.twos:
+                    unkept.discard(s)
+            for s, kept in self.twos:
                 if rng.random() < 0.88:
                     retest[s] = 2
+                    if kept:
+                        unkept.discard(s)
+                    else:
+                        unkept.add(s)  # drawn as usual; its re-assessment is not kept either
             self.twos.clear()
+
+    def _attendance_taken_at(
+        self, a: AssignmentInfo, lesson_id: int, day: dt.date, number: int
+    ) -> dt.datetime | None:
+        """When attendance was taken: with the first absence, else shortly after the lesson;
+        a careless teacher leaves about one lesson in ten without it (no absence there).
+
+        Decided from the lesson id, not the shared generator, so the rest of the journal
+        stays as it was."""
+        first = self.first_absence.get(lesson_id)
+        if first is not None:
+            return first
+        if (a.late_marks or a.missing_topics) and (lesson_id * 2_654_435_761) % 1000 < 100:
+            return None
+        return lesson_end(day, number) + dt.timedelta(minutes=1 + lesson_id % 15)
 
     def _mark(
         self,
@@ -392,9 +495,11 @@ class JournalBuilder:
             if value == 2 and rng.random() < 0.03:
                 value = 1
         if value <= 2 and slot == 1:
-            self.twos.append(s)
+            self.twos.append((s, not self.discarding))
         wt = self.work_types[code]
         created = self._entered_at(a, day, number, wt)
+        if self.discarding:
+            return
         self.journal.marks.append(
             {
                 "id": self._id("mark"),

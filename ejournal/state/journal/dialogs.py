@@ -4,7 +4,7 @@ a lesson, the period (or year) mark, a remark to the parents, an excused absence
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import reflex as rx
 
@@ -17,6 +17,7 @@ from ejournal.domain.permissions import Permission
 from ejournal.state.base import requires, run_service
 from ejournal.state.journal.grid import JournalGrid
 from ejournal.state.journal.wire import (
+    LessonCol,
     PlanItemRow,
     code_parts,
     lesson_dict,
@@ -33,6 +34,7 @@ class JournalDialogs(JournalGrid, mixin=True):
     panel: dict[str, str] = {}
     panel_topic: str = ""
     panel_plan_id: str = ""
+    panel_hw_none: bool = False  # «Не задано» checked: the homework fields are cleared
     plan_items: list[PlanItemRow] = []
     panel_error: str = ""
 
@@ -78,6 +80,7 @@ class JournalDialogs(JournalGrid, mixin=True):
         self.panel = {k: str(v) for k, v in self.lessons[self._col_of[lid]].items()}
         self.panel_topic = self.panel["topic"]
         self.panel_plan_id = self.panel["plan_id"]
+        self.panel_hw_none = self.panel["hw_none"] == "1"
         self.panel_error = ""
         self.plan_items = []
         self.panel_open = True
@@ -127,8 +130,15 @@ class JournalDialogs(JournalGrid, mixin=True):
         return None
 
     @requires(Permission.LESSON_WRITE)
+    async def toggle_homework_none(self, checked: bool) -> Any:
+        """«Не задано» ticked or unticked: the homework fields are cleared or given back."""
+        self.panel_hw_none = checked is True
+        return None
+
+    @requires(Permission.LESSON_WRITE)
     async def save_lesson(self, form: dict[str, Any]) -> Any:
-        """Save the panel: topic (typed or from the КТП), homework, links, work type."""
+        """Save the panel: topic (typed or from the КТП), homework or «не задано», links,
+        work type."""
         lid = int_or_none(self.panel.get("id"))
         if lid is None or lid not in self._col_of:
             return None
@@ -139,6 +149,9 @@ class JournalDialogs(JournalGrid, mixin=True):
             int_or_none(self.panel_plan_id) if topic.strip() == self.panel_topic.strip() else None
         )
         wt = int_or_none(form.get("work_type"))
+        # An unticked checkbox is not in the form: then the panel's own flag (kept by
+        # toggle_homework_none) says it.
+        none = bool(form.get("homework_none")) if "homework_none" in form else self.panel_hw_none
         try:
             column = await run_service(
                 journal.set_lesson_details,
@@ -147,8 +160,9 @@ class JournalDialogs(JournalGrid, mixin=True):
                 expected_version=int_or_none(self.panel.get("version")) or 0,
                 topic=topic,
                 plan_item_id=plan_id,
-                homework=str(form.get("homework", "")),
-                homework_links=str(form.get("links", "")),
+                homework="" if none else str(form.get("homework", "")),
+                homework_links="" if none else str(form.get("links", "")),
+                homework_none=none,
                 work_type_id=wt,
                 reason=str(form.get("reason", "")),
             )
@@ -160,6 +174,37 @@ class JournalDialogs(JournalGrid, mixin=True):
         self.lessons = cols
         self.panel_open = False
         self._say(f"Урок {column.label} сохранён.", ok=True)
+        return None
+
+    @requires(Permission.MARK_WRITE)
+    async def take_attendance(self, form: dict[str, Any]) -> Any:
+        """«Все присутствуют — отметить посещаемость» for the lesson open in the panel."""
+        lid = int_or_none(self.panel.get("id"))
+        if lid is None or lid not in self._col_of:
+            return None
+        actor = self._actor()
+        try:
+            column = await run_service(
+                journal.take_attendance,
+                actor=actor,
+                lesson_id=lid,
+                reason=str(form.get("reason", "")),
+            )
+        except DomainError as e:
+            self.panel_error = e.message
+            return None
+        cols = list(self.lessons)
+        j = self._col_of[lid]
+        # Only the attendance fields: the column as stored, seen with this page's rights.
+        fresh = lesson_dict(column, two_marks=self._two_for(column.work_type_id))
+        cols[j] = cast(
+            LessonCol,
+            {**cols[j], "att": fresh["att"], "att_at": fresh["att_at"], "title": fresh["title"]},
+        )
+        self.lessons = cols
+        self.panel = {**self.panel, "att": fresh["att"], "att_at": fresh["att_at"]}
+        self.panel_error = ""
+        self._say(f"Урок {column.label}: посещаемость отмечена, все присутствуют.", ok=True)
         return None
 
     @requires(Permission.LESSON_WRITE)

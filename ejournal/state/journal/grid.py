@@ -80,6 +80,7 @@ class JournalGrid(_MixinBase, mixin=True):
     can_period: bool = False
     can_excuse: bool = False
     can_remark: bool = False
+    no_homework: bool = False  # grade 1: homework is not set at all
     lessons: list[LessonCol] = []
     students: list[StudentHead] = []
     n_rows: int = 0
@@ -234,6 +235,7 @@ class JournalGrid(_MixinBase, mixin=True):
         self.can_remark = actor.can(Permission.REMARK_WRITE) and (
             page.can_write or page.class_id in actor.class_teacher_of
         )
+        self.no_homework = page.grade == 1
         self.work_type_options = [
             {"id": str(t.id), "label": f"{t.abbreviation} — {t.name}" if t.abbreviation else t.name}
             for t in types
@@ -268,6 +270,17 @@ class JournalGrid(_MixinBase, mixin=True):
         """Close the reason dialog (the dialogs' mixin closes the others too)."""
         self.reason_open = False
 
+    def _attendance_shown_taken(self, cells: list[CellState]) -> None:
+        """Columns where a cell now holds attendance no longer show «не отмечена» (the
+        next poll brings the lesson as stored, with the time it was taken)."""
+        cols = list(self.lessons)
+        for c in cells:
+            j = self._col_of.get(c.lesson_id)
+            if c.attendance is not None and j is not None and cols[j]["att"] != "1":
+                cols[j] = cast(LessonCol, {**cols[j], "att": "1"})
+        if cols != self.lessons:
+            self.lessons = cols
+
     def _two_for(self, work_type_id: int | None) -> bool:
         return self._page_two and bool(work_type_id and self._two_by_wt.get(work_type_id))
 
@@ -286,7 +299,11 @@ class JournalGrid(_MixinBase, mixin=True):
 
     @requires(Permission.JOURNAL_READ)
     async def load(self) -> Any:
-        """Open the page named by the URL (``?a=<assignment>&p=<period>[&l=<lesson>]``)."""
+        """Open the page named by the URL (``?a=<assignment>&p=<period>[&l=<lesson>][&s=<student>]``).
+
+        ``l`` scrolls to that lesson's column and outlines it; ``s`` highlights the student's
+        row, and with ``l`` outlines and focuses that one cell (the checklist's links).
+        """
         params = self.router.url.query_parameters
         a, p = int_or_none(params.get("a")), int_or_none(params.get("p"))
         self.loaded = False
@@ -311,13 +328,16 @@ class JournalGrid(_MixinBase, mixin=True):
         lesson = int_or_none(params.get("l"))
         if lesson is None or lesson not in self._col_of:
             lesson = 0
+        student = int_or_none(params.get("s"))
+        if student is None or student not in self._row_of:
+            student = 0
         # On a reload the browser first shows the grid of the last visit (Reflex hydrates the
         # stored state): the grid script takes edits only once the grid on screen carries this
         # load's key (rendered from the delta) and this script has run.
         self.load_key = f"{a}:{p}:{secrets.token_hex(4)}"
         return rx.call_script(
             f'window.ejLoaded = "{self.load_key}"; '
-            f"window.ejGrid && window.ejGrid.showLesson({lesson})"
+            f"window.ejGrid && window.ejGrid.showLesson({lesson}, {student})"
         )
 
     @requires(Permission.JOURNAL_READ)
@@ -440,6 +460,7 @@ class JournalGrid(_MixinBase, mixin=True):
             )
             return
         self._put_cells([(result.cell, "s", "Сохранено")])
+        self._attendance_shown_taken([result.cell])
         i = self._row_of[sid]
         figures = self._figures(i)
         figures["n"] = str(result.marks_count) if result.marks_count else ""
@@ -551,6 +572,7 @@ class JournalGrid(_MixinBase, mixin=True):
             )
             return
         self._put_cells([(c, "s", "Сохранено") for c in result.cells])
+        self._attendance_shown_taken(list(result.cells))
         self._say(f"Вставлено клеток: {len(result.cells)}.", ok=True)
         await self._refresh_figures(student_ids)
 

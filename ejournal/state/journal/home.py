@@ -5,11 +5,14 @@ a page). «Today» is the school's date (its time zone), never the server's."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import reflex as rx
 
 from ejournal.domain import journal
+from ejournal.domain.control import RULES
+from ejournal.domain.control import choices as control_choices
 from ejournal.domain.errors import ConflictError, DomainError
 from ejournal.domain.journal import PageRef
 from ejournal.domain.numbers import int_or_none
@@ -17,6 +20,7 @@ from ejournal.domain.people import profile, slips
 from ejournal.domain.permissions import Permission
 from ejournal.domain.school.today import school_today_for
 from ejournal.state.base import SessionState, requires, run_service
+from ejournal.state.control_rows import FindingRow, Option, finding_row
 from ejournal.state.journal.wire import (
     AbsenceRow,
     ClassChoice,
@@ -28,6 +32,9 @@ from ejournal.state.journal.wire import (
     page_groups,
 )
 
+#: How many of their findings a teacher's home page lists (all are on «Контроль»).
+MY_FINDINGS = 10
+
 
 class TeacherHomeState(SessionState):
     """``/teacher``: today's lessons and the picker of the teacher's own pages."""
@@ -36,6 +43,10 @@ class TeacherHomeState(SessionState):
     lessons: list[LessonItemRow] = []
     groups: list[PageGroup] = []
     home_error: str = ""
+    my_findings: list[FindingRow] = []
+    my_findings_total: int = 0
+    my_findings_label: str = ""
+    my_rule_counts: list[Option] = []  # rule title → how many findings
     _today: str = ""  # the school's date of the last load (ISO)
 
     @requires(Permission.JOURNAL_READ)
@@ -67,7 +78,25 @@ class TeacherHomeState(SessionState):
         self.home_error = ""
         self.lessons = [lesson_item_dict(i) for i in items]
         self.groups = page_groups([p for p in pages if p.own], today)
+        await self._load_findings()
         return None
+
+    async def _load_findings(self) -> None:
+        """«Мои замечания»: what the deputy's checklist finds in the teacher's own lessons."""
+        actor = self._actor()
+        if not actor.can(Permission.ANALYTICS_READ):
+            return
+        window, found = await run_service(control_choices.own_findings, actor=actor)
+        titles = {r.code: r.title for r in RULES}
+        self.my_findings = [
+            finding_row(i, f, titles.get(f.rule, f.rule)) for i, f in enumerate(found[:MY_FINDINGS])
+        ]
+        self.my_findings_total = len(found)
+        self.my_findings_label = window.label
+        counts = Counter(f.rule for f in found)
+        self.my_rule_counts = [
+            {"value": str(counts[r.code]), "label": r.title} for r in RULES if counts[r.code]
+        ]
 
     @requires(Permission.LESSON_WRITE)
     async def open_slot(self, assignment_id: str, number: str) -> Any:

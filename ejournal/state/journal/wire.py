@@ -25,6 +25,7 @@ from ejournal.domain.numbers import decimal_text
 SEP = "~"
 #: Flags that describe the last write to a cell (dropped when the cell changes again).
 WRITE_FLAGS = "s!cu"
+ATTENDANCE_NOT_TAKEN = "Посещаемость не отмечена"
 WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 
 
@@ -50,6 +51,9 @@ class LessonCol(TypedDict):
     two: str  # "1": two marks allowed in a cell
     version: str
     title: str  # the header's hover text
+    hw_none: str  # "1": the teacher said «не задано»
+    att: str  # "1": attendance taken; "0": a held lesson without it; "" not yet due
+    att_at: str  # when attendance was taken, "dd.mm hh:mm" school time ("" when not)
 
 
 class StudentHead(TypedDict):
@@ -203,8 +207,12 @@ def lesson_dict(c: LessonColumn, *, two_marks: bool) -> LessonCol:
     hover.append(f"Тема: {c.topic}" if c.topic else "Тема не записана")
     if c.homework:
         hover.append(f"Д/з: {c.homework}")
+    elif c.homework_none:
+        hover.append("Д/з: не задано")
     if c.cancelled:
         hover.append("Урок отменён")
+    elif c.attendance_missing:
+        hover.append(ATTENDANCE_NOT_TAKEN)
     return {
         "id": str(c.id),
         "date": c.date.isoformat(),
@@ -225,6 +233,9 @@ def lesson_dict(c: LessonColumn, *, two_marks: bool) -> LessonCol:
         "two": "1" if two_marks else "",
         "version": str(c.version),
         "title": "\n".join(hover),
+        "hw_none": "1" if c.homework_none else "",
+        "att": "1" if c.attendance_taken_at is not None else "0" if c.attendance_missing else "",
+        "att_at": c.attendance_taken_at.strftime("%d.%m %H:%M") if c.attendance_taken_at else "",
     }
 
 
