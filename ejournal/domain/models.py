@@ -549,6 +549,9 @@ class Lesson(SQLModel, table=True):
     cancelled: bool = Field(default=False)
     # The teacher said there is no homework («не задано»), as opposed to not writing it down.
     homework_none: bool = Field(default=False)
+    # The day the homework is due; None: the next lesson of this subject for the same class
+    # or subgroup (derived when read). Diaries show homework on that day.
+    homework_due_on: dt.date | None = None
     # When attendance was taken: the first absence entered or «все присутствуют» [004 §5.3];
     # None means nobody recorded it yet.
     attendance_taken_at: dt.datetime | None = None
