@@ -4,8 +4,11 @@
 // server's value, version and flags arrive as data-v / data-ver / data-f attributes.
 // This script:
 //  * moves between cells (arrows, Tab, Enter), clears (Delete/Backspace), reverts (Esc);
-//  * commits a changed cell on leaving it (or at once for a one-character value where the
-//    column does not allow two marks) by writing JSON into the hidden #ej-bus-cell input;
+//  * commits a changed cell on leaving it by writing JSON into the hidden #ej-bus-cell
+//    input; where the column allows one mark, also on its own: «н» at once, a mark after
+//    a short pause (ONE_MARK_WAIT_MS), two characters at once. So «54» typed into such a
+//    column is one input, refused as a whole by the server: the cell shows its stored
+//    value again with the reason on it — never a saved 5 and then a red error;
 //  * turns a pasted tab/newline block into one #ej-bus-paste message;
 //  * keeps a cell's shown value in step with the server unless the user is typing in it;
 //  * clicks #ej-poll every 2.5 s while the page is visible (live updates);
@@ -17,6 +20,8 @@
   if (window.ejGrid) return;
   var SEL = "input.ej-cell";
   var POLL_MS = 2500;
+  // A mark typed into a one-mark column is saved after this pause unless more is typed.
+  var ONE_MARK_WAIT_MS = 500;
   var seq = 0;
   var valueSetter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
 
@@ -68,6 +73,10 @@
   }
 
   function commit(el) {
+    if (el._ejTimer) {
+      clearTimeout(el._ejTimer);
+      el._ejTimer = null;
+    }
     if (el.readOnly || !ready()) return;
     var b = base(el);
     var text = norm(el.value);
@@ -186,8 +195,21 @@
     var el = e.target;
     if (!isCell(el) || el.readOnly) return;
     var text = norm(el.value);
-    // One character where a second mark is impossible: nothing more can come, save now.
-    if (text.length === 1 && (text === "н" || el.getAttribute("data-two") !== "1")) commit(el);
+    if (el._ejTimer) {
+      clearTimeout(el._ejTimer);
+      el._ejTimer = null;
+    }
+    if (text === "н") return commit(el); // nothing can follow «н»: save now
+    if (el.getAttribute("data-two") === "1") return; // a second mark may follow: save on leaving
+    // One mark per cell here: a lone mark is saved after a pause; a second character
+    // makes the input one the column cannot take, sent at once to be refused whole.
+    if (text.length >= 2) return commit(el);
+    if (text.length === 1) {
+      el._ejTimer = setTimeout(function () {
+        el._ejTimer = null;
+        commit(el);
+      }, ONE_MARK_WAIT_MS);
+    }
   }
 
   function onFocusIn(e) {
@@ -268,7 +290,9 @@
     document.querySelectorAll(SEL + "[data-pending]").forEach(function (el) {
       if (key === undefined || keyOf(el) === key) {
         el.removeAttribute("data-pending");
-        if (document.activeElement !== el) {
+        // Show the server's value unless the user has typed something new since sending
+        // (a refused input leaves the stored value, even in the cell still being edited).
+        if (document.activeElement !== el || norm(el.value) === base(el).v) {
           el.value = el.getAttribute("data-v") || "";
           sync(el);
         }

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 #: Benchmarks named without the `_bench` suffix (they also run alone: `python -m bench.control`).
-EXTRA = ("control",)
+EXTRA = ("control", "forecast")
 
 
 def bench_modules() -> list[str]:

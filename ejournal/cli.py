@@ -255,6 +255,35 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise CliError(f"не удаётся записать «{path}»: {os_error_reason(exc)}") from None
 
 
+def cmd_notify(args: argparse.Namespace) -> int:
+    """E-mail families: `new` (what appeared since the previous letter) or `digest` (the
+    week, once a week); quiet when no mail server is configured (EJOURNAL_SMTP_HOST)."""
+    from ejournal.domain import notify
+    from ejournal.domain.db import run_transaction
+
+    server = notify.MailServer.from_settings(get_settings())
+    if server is None:
+        print("Почта не настроена (EJOURNAL_SMTP_HOST): письма не отправлялись.", file=sys.stderr)
+        return 0
+    _require_schema(get_engine())
+    now = None
+    if args.now is not None:
+        now = dt.datetime.fromisoformat(args.now)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=dt.UTC)
+    fn = (
+        notify.send_weekly_digest
+        if args.notify_command == "digest"
+        else notify.send_new_item_notices
+    )
+    result = run_transaction(fn, server=server, now=now)
+    print(
+        f"Отправлено писем: {result.sent}; не удалось: {result.failed}; "
+        f"без новостей: {result.quiet}."
+    )
+    return 1 if result.failed else 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
@@ -465,6 +494,33 @@ def _write_anchor(anchor: Any, out: Path | None) -> int:
     return 0
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """`forecast evaluate`: the forecast's backtest on a school's CSV archive (no database)."""
+    from ejournal.domain.forecast.archive import evaluate_archive, read_text
+
+    texts = []
+    for path in (args.marks, args.outcomes):
+        try:
+            texts.append(read_text(path))
+        except FileNotFoundError:
+            raise CliError(f"файл не найден: {path}") from None
+    doc = evaluate_archive(texts[0], texts[1], known_share=args.known_share)
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _share(value: str) -> float:
+    try:
+        share = float(value.replace(",", "."))
+    except ValueError:
+        share = -1.0
+    if not 0 < share <= 1:
+        raise argparse.ArgumentTypeError(
+            f"ожидается доля больше 0 и не больше 1, получено «{value}»"
+        )
+    return share
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "migrate": cmd_migrate,
     "seed": cmd_seed,
@@ -473,6 +529,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "create-admin": cmd_create_admin,
     "audit": cmd_audit,
     "report": cmd_report,
+    "notify": cmd_notify,
+    "forecast": cmd_forecast,
 }
 
 
@@ -556,6 +614,36 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ГГГГ-ММ-ДД",
         help="день отчёта и дата печати (по умолчанию сегодня в школе)",
     )
+    notify = sub.add_parser("notify", help="письма семьям: новое и недельная сводка")
+    notify.add_argument(
+        "notify_command",
+        choices=["new", "digest"],
+        metavar="new|digest",
+        help="new — новое с прошлого письма (cron раз в 10 минут); digest — сводка за неделю",
+    )
+    notify.add_argument(
+        "--now", default=None, metavar="ГГГГ-ММ-ДДTЧЧ:ММ", help="какой момент считать текущим (UTC)"
+    )
+    forecast = sub.add_parser("forecast", help="прогноз итоговых отметок")
+    forecast_sub = forecast.add_subparsers(
+        dest="forecast_command", metavar="evaluate", required=True, parser_class=_Parser
+    )
+    evaluate = forecast_sub.add_parser(
+        "evaluate", help="проверить точность прогноза на архиве школы (CSV)"
+    )
+    evaluate.add_argument(
+        "--marks", type=Path, required=True, metavar="MARKS.csv",
+        help="текущие отметки: student,subject,period,date,mark,weight",
+    )  # fmt: skip
+    evaluate.add_argument(
+        "--outcomes", type=Path, required=True, metavar="OUTCOMES.csv",
+        help="итоговые отметки: student,subject,period,period_mark",
+    )  # fmt: skip
+    evaluate.add_argument(
+        "--known-share", type=_share, default=0.5, metavar="ДОЛЯ",
+        help="какая доля дат периода известна прогнозу (по умолчанию 0.5)",
+    )  # fmt: skip
+    evaluate.add_argument("--format", choices=["json"], default="json", help="формат вывода")
     return parser
 
 

@@ -83,6 +83,20 @@ class Settings:
     address_max_delay_seconds: int = field(
         default_factory=lambda: _env_int("EJOURNAL_ADDRESS_MAX_DELAY", 300)
     )
+    # E-mail notifications to families: off while no SMTP host is set.
+    smtp_host: str = field(default_factory=lambda: _env("EJOURNAL_SMTP_HOST", ""))
+    smtp_port: int = field(default_factory=lambda: _env_int("EJOURNAL_SMTP_PORT", 25))
+    smtp_user: str = field(default_factory=lambda: _env("EJOURNAL_SMTP_USER", ""))
+    smtp_password: str = field(default_factory=lambda: _env("EJOURNAL_SMTP_PASSWORD", ""))
+    # "starttls" (port 587), "ssl" (port 465) or "" (a local relay).
+    smtp_security: str = field(default_factory=lambda: _env("EJOURNAL_SMTP_SECURITY", ""))
+    smtp_sender: str = field(
+        default_factory=lambda: _env("EJOURNAL_SMTP_FROM", "ejournal@localhost")
+    )
+    # The address families open the app at (links in the letters).
+    public_url: str = field(
+        default_factory=lambda: _env("EJOURNAL_PUBLIC_URL", "http://localhost:3000")
+    )
 
     def __post_init__(self) -> None:
         # "*" would switch off the websocket's origin check (python-engineio compares exactly).
@@ -98,6 +112,8 @@ class Settings:
                 raise ValueError(
                     f"EJOURNAL_TRUSTED_PROXIES: «{proxy}» — не IP-адрес и не сеть."
                 ) from None
+        if self.smtp_security not in ("", "starttls", "ssl"):
+            raise ValueError("EJOURNAL_SMTP_SECURITY: «starttls», «ssl» или пусто.")
         if self.is_production and self.bcrypt_rounds < 12:
             raise ValueError(
                 "EJOURNAL_BCRYPT_ROUNDS: в рабочем режиме стоимость bcrypt не ниже 12."
@@ -108,6 +124,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.var_dir / 'ejournal.db'}"
+
+    @property
+    def smtp_enabled(self) -> bool:
+        """E-mail goes out only when a mail server is configured."""
+        return bool(self.smtp_host)
 
     @property
     def is_production(self) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
+from reflex.style import resolved_color_mode
 
 from ejournal import web
 from ejournal.components.errors import error_boundary
@@ -22,7 +23,9 @@ from ejournal.pages import (
     diary_staff,
     index,
     journal,
+    lesson,
     messages,
+    risks,
     settings,
 )
 from ejournal.state.admin import AdminAuditState, AdminUsersState
@@ -36,8 +39,19 @@ from ejournal.state.control import DashboardState
 from ejournal.state.diary import DiaryMarksState, DiaryState
 from ejournal.state.diary_staff import AnnouncementsState, ConfirmationsState
 from ejournal.state.journal import ClassHomeState, JournalState, TeacherHomeState
+from ejournal.state.journal.phone import LessonMarkingState
 from ejournal.state.messages import DiaryNavState, MessagesState
+from ejournal.state.risks import RiskState
 from ejournal.state.settings import SettingsState
+
+#: Sonner's light rich colours are below 4.5:1 (error text 4.3:1, warning 3:1): darker text
+#: on the same backgrounds, as the toaster's own inline CSS variables (no global sheet).
+TOAST_TEXT_LIGHT = {
+    "--error-text": "hsl(360, 100%, 38%)",
+    "--success-text": "hsl(140, 100%, 22%)",
+    "--warning-text": "hsl(31, 92%, 30%)",
+    "--info-text": "hsl(210, 92%, 38%)",
+}
 
 app = rx.App(
     html_lang="ru",
@@ -46,6 +60,14 @@ app = rx.App(
     frontend_exception_handler=frontend_exception_handler,
     # The HTTP edge: the HttpOnly session cookie, security headers, a quiet /_health.
     api_transformer=web.make_edge(),
+    # Sonner names its region «Notifications alt+T» by default: a Russian name for screen
+    # readers (sonner appends the shortcut itself).
+    toaster=rx.toast.provider(
+        custom_attrs={
+            "containerAriaLabel": "Уведомления, клавиши",
+            "style": rx.cond(resolved_color_mode == "light", TOAST_TEXT_LIGHT, {}),
+        }
+    ),
 )
 app.app_wraps[(55, "ErrorBoundary")] = error_boundary
 
@@ -61,6 +83,8 @@ PAGES: dict[str, tuple[Callable[[], rx.Component], list[Any]]] = {
     "/teacher": (journal.teacher, [TeacherHomeState.load]),
     "/class": (journal.class_teacher, [ClassHomeState.load]),
     "/journal": (journal.journal, [JournalState.load]),
+    "/lesson": (lesson.page, [LessonMarkingState.load]),
+    "/risks": (risks.page, [RiskState.load]),
     "/dashboard": (dashboard.dashboard, [DashboardState.load]),
     "/diary": (diary.week, [DiaryState.load, DiaryNavState.load_unread]),
     "/diary/marks": (diary.marks, [DiaryMarksState.load, DiaryNavState.load_unread]),

@@ -34,6 +34,13 @@ if [ ! -x .tools/bun/node_modules/.bin/bun ] || ! .tools/bun/node_modules/.bin/b
   npm install --prefix .tools/bun --no-audit --no-fund --loglevel=error bun@1.4.5 >/dev/null
 fi
 
+# axe-core from the npm registry for the accessibility browser test (tests only).
+if [ "$want" = "test" ] && [ ! -f .tools/axe/node_modules/axe-core/axe.min.js ]; then
+  echo "==> Устанавливаю axe-core из реестра npm в .tools/axe"
+  mkdir -p .tools/axe
+  npm install --prefix .tools/axe --no-audit --no-fund --loglevel=error axe-core@4.14.1 >/dev/null
+fi
+
 if [ "$want" = "test" ]; then
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     if [ "$(id -u)" = "0" ]; then

@@ -104,19 +104,51 @@ def _need(subject: Any) -> rx.Component:
     )
 
 
-def subject_card(subject: Any) -> rx.Component:
-    return rx.card(
-        rx.flex(
-            rx.heading(subject.name, size="3", as_="h3", flex="1", min_width="0"),
-            rx.vstack(
-                rx.text(subject.average, weight="bold", size="5", line_height="1"),
-                rx.text("средний балл", size="1", color_scheme="gray"),
-                spacing="0",
-                align="end",
+def _compact_mark(mark: Any) -> rx.Component:
+    """A mark in the table's row: the value, a small abbreviation of its work type."""
+    return rx.badge(
+        rx.text(mark.value, weight="bold", as_="span"),
+        rx.cond(mark.heavy, rx.text(mark.work_type, as_="span", size="1")),
+        color_scheme=mark_color(mark.value),
+        variant="soft",
+        high_contrast=True,
+        size="2",
+        class_name="marks-value",
+        padding_x="4px",
+        title=mark.detail,
+    )
+
+
+def _final(subject: Any) -> rx.Component:
+    return rx.cond(
+        subject.final != "",
+        rx.cond(
+            subject.final_is_suggested,
+            rx.text(
+                subject.final,
+                size="3",
+                color_scheme="gray",
+                title="Столько выходит за период по текущим отметкам",
             ),
-            gap="8px",
-            align="start",
+            rx.badge(
+                subject.final,
+                color_scheme=mark_color(subject.final),
+                variant="solid",
+                size="2",
+                class_name="marks-final",
+            ),
         ),
+        rx.text("—", color_scheme="gray"),
+    )
+
+
+#: Subject | marks in a row | average | period mark.
+ROW_COLUMNS = "minmax(0, 6.5rem) minmax(0, 1fr) 2.4rem 3.6rem"
+
+
+def _details(subject: Any) -> rx.Component:
+    """What a tap on a subject's row opens: marks with dates and names, trend, spread."""
+    return rx.box(
         rx.flex(
             rx.foreach(subject.marks, mark_chip),
             rx.cond(
@@ -125,7 +157,7 @@ def subject_card(subject: Any) -> rx.Component:
             ),
             gap="6px",
             wrap="wrap",
-            margin_y="10px",
+            margin_bottom="8px",
         ),
         rx.cond(
             subject.suggested != "",
@@ -170,10 +202,117 @@ def subject_card(subject: Any) -> rx.Component:
             ),
             rx.text(subject.spread_note, size="1", color_scheme="gray", margin_top="8px"),
         ),
-        rx.separator(size="4", margin_y="10px"),
-        _need(subject),
-        width="100%",
+        rx.cond(
+            ~DiaryMarksState.closed,
+            rx.box(
+                rx.separator(size="4", margin_y="10px"),
+                rx.cond(
+                    DiaryMarksState.forecasts.contains(  # type: ignore[attr-defined]
+                        subject.subject_id.to_string()
+                    ),
+                    rx.text(
+                        DiaryMarksState.forecasts[subject.subject_id.to_string()],
+                        size="2",
+                        margin_bottom="8px",
+                        class_name="forecast-text",
+                    ),
+                ),
+                _need(subject),
+            ),
+        ),
+        padding="8px 4px 12px",
         class_name="subject-card",
+    )
+
+
+def subject_row(subject: Any) -> rx.Component:
+    """A subject's row of the table; a tap opens its details under it."""
+    return rx.el.details(
+        rx.el.summary(
+            rx.grid(
+                rx.text(subject.name, size="2", weight="medium", overflow_wrap="anywhere"),
+                rx.flex(
+                    rx.foreach(subject.marks, _compact_mark),
+                    rx.cond(
+                        subject.marks.length() == 0,
+                        rx.text("нет отметок", size="1", color_scheme="gray"),
+                    ),
+                    gap="2px",
+                    wrap="wrap",
+                    min_width="0",
+                ),
+                rx.text(subject.average, size="2", weight="bold", text_align="right"),
+                rx.box(_final(subject), text_align="center"),
+                grid_template_columns=ROW_COLUMNS,
+                gap="6px",
+                align_items="center",
+                width="100%",
+            ),
+            class_name="marks-summary",
+            cursor="pointer",
+            list_style="none",
+            padding_y="8px",
+            min_height=TAP,
+        ),
+        _details(subject),
+        class_name="marks-row",
+        border_top="1px solid var(--gray-a4)",
+    )
+
+
+def legend() -> rx.Component:
+    """The work types' abbreviations used in the marks, with their names."""
+    return rx.cond(
+        DiaryMarksState.legend.length() > 0,  # type: ignore[attr-defined]
+        rx.flex(
+            rx.foreach(
+                DiaryMarksState.legend,
+                lambda w: rx.text(
+                    rx.text(w.abbreviation, weight="bold", as_="span"),
+                    " — ",
+                    w.name,
+                    size="1",
+                    color_scheme="gray",
+                ),
+            ),
+            gap="4px 12px",
+            wrap="wrap",
+            class_name="marks-legend",
+        ),
+    )
+
+
+def marks_table() -> rx.Component:
+    """Subjects as rows: marks in a row, the average, the period mark; details on tap."""
+    return rx.box(
+        rx.grid(
+            rx.text("Предмет", size="1", color_scheme="gray"),
+            rx.text("Отметки", size="1", color_scheme="gray"),
+            rx.text("Ср.", size="1", color_scheme="gray", text_align="right"),
+            rx.text(
+                DiaryMarksState.final_title, size="1", color_scheme="gray", text_align="center"
+            ),
+            grid_template_columns=ROW_COLUMNS,
+            gap="6px",
+            padding_bottom="4px",
+            aria_hidden="true",
+        ),
+        rx.foreach(DiaryMarksState.subjects, subject_row),
+        rx.cond(
+            DiaryMarksState.period_note != "",
+            rx.text(
+                DiaryMarksState.period_note,
+                size="1",
+                color_scheme="gray",
+                padding_top="8px",
+                border_top="1px solid var(--gray-a4)",
+                class_name="marks-period-note",
+            ),
+        ),
+        legend(),
+        width="100%",
+        max_width="720px",
+        class_name="marks-table",
     )
 
 
@@ -243,13 +382,4 @@ def published_marks() -> rx.Component:
             ),
             width="100%",
         ),
-    )
-
-
-def subjects() -> rx.Component:
-    return rx.grid(
-        rx.foreach(DiaryMarksState.subjects, subject_card),
-        columns=rx.breakpoints(initial="1", md="2", lg="3"),
-        gap="12px",
-        width="100%",
     )

@@ -29,7 +29,8 @@ def child_switch(children: Any, current: Any, on_choose: Callable[[Any], Any]) -
                 children,
                 lambda c: rx.button(
                     c.name,
-                    rx.text(c.class_name, size="1", as_="span", opacity="0.8"),
+                    # Full strength: at 80 % the small class name fell below 4.5:1.
+                    rx.text(c.class_name, size="1", as_="span"),
                     on_click=on_choose(c.student_id),
                     variant=rx.cond(c.student_id == current, "solid", "outline"),
                     aria_pressed=rx.cond(c.student_id == current, "true", "false"),
@@ -50,7 +51,10 @@ def child_switch(children: Any, current: Any, on_choose: Callable[[Any], Any]) -
 
 
 def mark_color(value: Any) -> Any:
-    return rx.match(value, ("5", "green"), ("4", "teal"), ("3", "amber"), ("2", "red"), "gray")
+    """A mark's colour: «1» and «2» both failing (red), «3» amber, «4» teal, «5» green."""
+    return rx.match(
+        value, ("5", "green"), ("4", "teal"), ("3", "amber"), ("2", "red"), ("1", "red"), "gray"
+    )
 
 
 def mark_chip(mark: Any) -> rx.Component:
@@ -61,14 +65,17 @@ def mark_chip(mark: Any) -> rx.Component:
                 rx.text(mark.value, weight="bold", size="4", as_="span"),
                 rx.cond(
                     mark.work_type != "",
-                    rx.text(mark.work_type, size="1", as_="span"),
+                    # The space keeps «5 К.р.» two words for screen readers and axe (a
+                    # flex gap shows it anyway).
+                    rx.text(" ", mark.work_type, size="1", as_="span"),
                 ),
                 variant="soft",
                 color_scheme=mark_color(mark.value),
                 min_width=TAP,
                 min_height=TAP,
                 padding_x="10px",
-                aria_label="Отметка " + mark.value,
+                # Contains the visible text («5 К.р.»): what is seen is what is said.
+                aria_label="Отметка " + mark.value + " " + mark.work_type,
                 class_name="diary-mark",
             ),
         ),

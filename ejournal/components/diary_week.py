@@ -28,6 +28,23 @@ def homework_link(url: Any) -> rx.Component:
     )
 
 
+def due_item(h: Any, *, with_subject: bool = False) -> rx.Component:
+    """Homework to be done for a lesson, with where it was set as a detail."""
+    return rx.box(
+        rx.text(
+            rx.text("ДЗ: ", weight="bold", as_="span"),
+            *([rx.text(h.subject + ". ", weight="medium", as_="span")] if with_subject else []),
+            h.text,
+            size="2",
+            overflow_wrap="anywhere",
+        ),
+        rx.foreach(h.links, homework_link),
+        rx.text(h.origin, size="1", color_scheme="gray"),
+        class_name="homework-due",
+        width="100%",
+    )
+
+
 def _lesson(lesson: Any) -> rx.Component:
     return rx.box(
         rx.flex(
@@ -62,6 +79,7 @@ def _lesson(lesson: Any) -> rx.Component:
                     lesson.topic != "",
                     rx.text(lesson.topic, size="2", overflow_wrap="anywhere"),
                 ),
+                rx.foreach(lesson.due, due_item),
                 rx.cond(
                     lesson.homework != "",
                     rx.text(
@@ -72,6 +90,10 @@ def _lesson(lesson: Any) -> rx.Component:
                     ),
                 ),
                 rx.foreach(lesson.links, homework_link),
+                rx.cond(
+                    lesson.assigned != "",
+                    rx.text(lesson.assigned, size="1", color_scheme="gray"),
+                ),
                 rx.cond(
                     lesson.absence != "",
                     rx.badge(lesson.absence, color_scheme="red", variant="soft", size="2"),
@@ -131,6 +153,17 @@ def _day(day: Any) -> rx.Component:
             ),
         ),
         rx.box(rx.foreach(day.lessons, _lesson), margin_top="6px"),
+        rx.cond(
+            day.due_elsewhere.length() > 0,
+            rx.vstack(
+                rx.text("Задано к этому дню", size="2", weight="bold"),
+                rx.foreach(day.due_elsewhere, lambda h: due_item(h, with_subject=True)),
+                spacing="1",
+                padding_top="8px",
+                border_top="1px solid var(--gray-a4)",
+                width="100%",
+            ),
+        ),
         rx.cond(
             day.remarks.length() > 0,
             rx.vstack(rx.foreach(day.remarks, _remark), spacing="2", margin_top="8px"),
@@ -240,4 +273,38 @@ def week_days() -> rx.Component:
         gap="12px",
         width="100%",
         align_items="start",
+    )
+
+
+def tomorrow() -> rx.Component:
+    """«На завтра»: homework due on the next school day, subject by subject."""
+    return rx.cond(
+        DiaryState.tomorrow_title != "",
+        rx.card(
+            rx.heading(DiaryState.tomorrow_title, size="3", as_="h2"),
+            rx.cond(
+                DiaryState.tomorrow.length() > 0,  # type: ignore[attr-defined]
+                rx.vstack(
+                    rx.foreach(
+                        DiaryState.tomorrow,
+                        lambda h: rx.box(
+                            rx.text(h.subject, weight="bold", size="2"),
+                            rx.text(h.text, size="2", overflow_wrap="anywhere"),
+                            rx.foreach(h.links, homework_link),
+                            rx.text(h.origin, size="1", color_scheme="gray"),
+                            padding_y="6px",
+                            border_top="1px solid var(--gray-a4)",
+                            width="100%",
+                            class_name="tomorrow-item",
+                        ),
+                    ),
+                    spacing="0",
+                    width="100%",
+                    margin_top="6px",
+                ),
+                rx.text(DiaryState.tomorrow_note, size="2", color_scheme="gray", margin_top="6px"),
+            ),
+            width="100%",
+            id="diary-tomorrow",
+        ),
     )

@@ -63,7 +63,13 @@ def _cell(code: Any, col: Any, student_id: Any) -> rx.Component:
         ),
         class_name="ej-td",
         on_double_click=S.open_excuse(f"{student_id}:{col['id']}"),
-        custom_attrs={"data-f": flags, "data-ed": col["editable"], "data-ctl": col["control"]},
+        custom_attrs={
+            "data-f": flags,
+            "data-ed": col["editable"],
+            "data-ctl": col["control"],
+            # A refusal's message, shown on the cell itself (see journal.css).
+            "data-note": rx.cond(flags.contains("!"), parts[3].to(str), ""),
+        },
     )
 
 
@@ -252,17 +258,25 @@ def bus() -> rx.Component:
     )
 
 
-def legend() -> rx.Component:
+def legend(*, writing: Any = True) -> rx.Component:
+    """What the cell colours mean; the ones about typing only for those who type."""
+
     def item(cls: str, text: str) -> rx.Component:
         return rx.hstack(rx.el.span(class_name=f"ej-swatch {cls}"), rx.text(text, size="1"))
 
     return rx.hstack(
-        item("ej-sw-saved", "сохранено"),
+        rx.cond(writing, item("ej-sw-saved", "сохранено")),
         item("ej-sw-excused", "н — по уважительной причине"),
         item("ej-sw-missing", "контрольная: нет отметки"),
         item("ej-sw-off", "клетка недоступна"),
-        item("ej-sw-error", "ошибка / конфликт"),
-        item("ej-sw-unsaved", "не сохранено — Enter, чтобы повторить"),
+        rx.cond(
+            writing,
+            rx.fragment(
+                item("ej-sw-error", "не принято — в клетке прежнее значение"),
+                item("ej-sw-conflict", "изменил другой пользователь"),
+                item("ej-sw-unsaved", "не сохранено — Enter, чтобы повторить"),
+            ),
+        ),
         rx.hstack(
             rx.el.span(class_name="ej-att-dot ej-att-legend"),
             rx.text("посещаемость не отмечена", size="1"),
@@ -270,4 +284,5 @@ def legend() -> rx.Component:
         spacing="4",
         wrap="wrap",
         color="var(--gray-11)",
+        id="ej-legend",
     )

@@ -92,6 +92,38 @@ def _homework(p: Any, editable: Any) -> rx.Component:
     )
 
 
+def _due(p: Any, editable: Any) -> rx.Component:
+    """«Задано на»: the day the homework is due; empty means the next lesson of the subject."""
+    return rx.cond(
+        ~S.no_homework & ~S.panel_hw_none,
+        _field(
+            "Задано на",
+            rx.cond(
+                editable,
+                rx.vstack(
+                    rx.input(
+                        type="date",
+                        default_value=p["hw_due"],
+                        min=p["date"],
+                        name="homework_due_on",
+                        id="ej-homework-due",
+                        width="100%",
+                    ),
+                    rx.text(
+                        "Пусто — к следующему уроку по расписанию. Семья увидит задание в "
+                        "дневнике в этот день.",
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.text(rx.cond(p["hw_due"] != "", p["hw_due"], "к следующему уроку")),
+            ),
+        ),
+    )
+
+
 def _attendance(p: Any) -> rx.Component:
     """Whether attendance was taken; for the lesson's teacher, «все присутствуют»."""
     can_mark = S.can_write & (p["editable"] == "1")
@@ -199,6 +231,7 @@ def lesson_panel() -> rx.Component:
                 ),
                 plan_list,
                 _homework(p, editable),
+                _due(p, editable),
                 _field(
                     "Ссылки (по одной в строке)",
                     rx.cond(
@@ -406,6 +439,98 @@ def excuse_dialog() -> rx.Component:
     )
 
 
+def _bulk_row(row: Any) -> rx.Component:
+    """One student of «выставить расчётные»: suggestion, stored mark, the choice, and a
+    justification field that is required once the choice departs from the suggestion."""
+    sid = row["sid"].to(str)
+    return rx.el.tr(
+        rx.el.td(row["num"], class_name="ej-bulk-num"),
+        rx.el.td(
+            rx.text(row["name"], size="2", weight="medium"),
+            rx.cond(row["note"] != "", rx.text(row["note"], size="1", color_scheme="gray")),
+            rx.cond(
+                row["error"] != "",
+                rx.text(row["error"], size="1", color_scheme="red", class_name="ej-bulk-error"),
+            ),
+        ),
+        rx.el.td(row["avg"], class_name="ej-bulk-fig"),
+        rx.el.td(rx.cond(row["suggested"] != "", row["suggested"], "—"), class_name="ej-bulk-fig"),
+        rx.el.td(rx.cond(row["current"] != "", row["current"], "—"), class_name="ej-bulk-fig"),
+        rx.el.td(
+            rx.el.select(
+                rx.el.option("не ставить", value=""),
+                rx.el.option("5", value="5"),
+                rx.el.option("4", value="4"),
+                rx.el.option("3", value="3"),
+                rx.el.option("2", value="2"),
+                value=row["value"],
+                name="v" + sid,
+                on_change=lambda v: S.bulk_choose(row["sid"], v),
+                class_name="ej-select",
+                aria_label="Отметка: " + row["name"].to(str),
+            )
+        ),
+        rx.el.td(
+            rx.el.input(
+                name="j" + sid,
+                default_value=row["just"],
+                placeholder=rx.cond(row["need"] == "1", "обоснование обязательно", ""),
+                required=row["need"] == "1",
+                max_length=300,
+                class_name="ej-bulk-just",
+                aria_label="Обоснование: " + row["name"].to(str),
+                custom_attrs={"data-need": row["need"]},
+            )
+        ),
+        custom_attrs={"data-sid": row["sid"], "data-status": row["status"]},
+    )
+
+
+def bulk_marks_dialog() -> rx.Component:
+    """«Выставить расчётные»: every student's suggested period mark, saved in one step."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Выставить расчётные отметки: ", S.period_name),
+            rx.dialog.description(
+                "Расчётная отметка — по средневзвешенному баллу и порогам школы, как в "
+                "отметке одного учащегося. Отметка, отличная от расчётной, сохраняется "
+                "только с обоснованием. Уже выставленная другая отметка остаётся, пока вы "
+                "её не измените.",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.form(
+                rx.box(
+                    rx.el.table(
+                        rx.el.thead(
+                            rx.el.tr(
+                                rx.el.th("№"),
+                                rx.el.th("Учащийся"),
+                                rx.el.th("Ср. балл"),
+                                rx.el.th("Расч."),
+                                rx.el.th("Сейчас"),
+                                rx.el.th("Выставить"),
+                                rx.el.th("Обоснование"),
+                            )
+                        ),
+                        rx.el.tbody(rx.foreach(S.bulk_rows, _bulk_row)),
+                        class_name="ej-bulk-table",
+                    ),
+                    class_name="ej-bulk-wrap",
+                ),
+                error_callout(S.bulk_error),
+                _buttons("Сохранить все"),
+                on_submit=S.save_bulk_marks,
+                reset_on_submit=False,
+                id="ej-bulk-form",
+            ),
+            max_width="900px",
+        ),
+        open=S.bulk_open,
+        on_open_change=S.close_dialogs,
+    )
+
+
 def dialogs() -> rx.Component:
     return rx.fragment(
         lesson_panel(),
@@ -414,4 +539,5 @@ def dialogs() -> rx.Component:
         period_mark_dialog(),
         remark_dialog(),
         excuse_dialog(),
+        bulk_marks_dialog(),
     )

@@ -16,6 +16,7 @@ from typing import Any
 import reflex as rx
 
 from ejournal.state.base import SessionState
+from ejournal.state.news import NewsState
 
 CONTENT_MAX_WIDTH = "1200px"
 
@@ -43,12 +44,42 @@ def _role_switch() -> rx.Component:
     )
 
 
+def _news_count(**props: Any) -> rx.Component:
+    """The number of new things since the family's last visit (nothing when none)."""
+    return rx.cond(
+        NewsState.count > 0,
+        rx.badge(
+            NewsState.count,
+            color_scheme="orange",
+            variant="solid",
+            high_contrast=True,
+            radius="full",
+            aria_label="Нового: " + NewsState.count.to_string(),  # type: ignore[attr-defined]
+            **props,
+        ),
+    )
+
+
+def _news_link() -> rx.Component:
+    """«Новое» with its count, for a family (the list is at the top of the diary)."""
+    return rx.cond(
+        NewsState.count > 0,
+        rx.link(
+            rx.flex("Новое", _news_count(), gap="4px", align="center"),
+            href="/diary",
+            weight="medium",
+            class_name="news-link",
+        ),
+    )
+
+
 def _nav() -> rx.Component:
     return rx.hstack(
         rx.foreach(
             SessionState.nav_items,
             lambda item: rx.link(item["label"], href=item["href"], weight="medium"),
         ),
+        _news_link(),
         rx.link("Мой профиль", href="/account", weight="medium"),
         spacing="4",
         wrap="wrap",
@@ -65,8 +96,12 @@ def _menu() -> rx.Component:
     """The phone's menu: the user's name, the role's links, the profile and logout."""
     return rx.menu.root(
         rx.menu.trigger(
-            rx.icon_button(
-                rx.icon("menu"), variant="soft", size="3", aria_label="Меню", flex_shrink="0"
+            rx.box(
+                rx.icon_button(
+                    rx.icon("menu"), variant="soft", size="3", aria_label="Меню", flex_shrink="0"
+                ),
+                _news_count(position="absolute", top="-4px", right="-6px", pointer_events="none"),
+                position="relative",
             ),
         ),
         rx.menu.content(
@@ -79,6 +114,13 @@ def _menu() -> rx.Component:
             rx.foreach(
                 SessionState.nav_items,
                 lambda item: rx.menu.item(item["label"], on_select=rx.redirect(item["href"])),
+            ),
+            rx.cond(
+                NewsState.count > 0,
+                rx.menu.item(
+                    "Новое: " + NewsState.count.to_string(),  # type: ignore[attr-defined]
+                    on_select=rx.redirect("/diary"),
+                ),
             ),
             rx.menu.item("Мой профиль", on_select=rx.redirect("/account")),
             rx.menu.separator(),
@@ -155,6 +197,8 @@ def header() -> rx.Component:
         ),
         as_="header",
         class_name="app-header",
+        # A family's count of new things, loaded with every page.
+        on_mount=NewsState.load_count,
         border_bottom="1px solid var(--gray-a5)",
         background_color="var(--color-panel-solid)",
         width="100%",
@@ -199,4 +243,17 @@ def error_callout(message: Any, *, icon: str = "triangle_alert") -> rx.Component
     return rx.cond(
         message != "",
         rx.callout(message, icon=icon, color_scheme="red", role="alert", width="100%"),
+    )
+
+
+LABEL_SIZES = {"1": "var(--font-size-1)", "2": "var(--font-size-2)", "3": "var(--font-size-3)"}
+
+
+def field_label(text: Any, for_id: str, *, size: str = "2") -> rx.Component:
+    """A real ``<label for=…>`` naming the field with id `for_id` for screen readers and
+    clicks (``rx.text(as_="label", html_for=…)`` puts «for» into CSS, tying nothing)."""
+    return rx.el.label(
+        text,
+        html_for=for_id,
+        style={"font-size": LABEL_SIZES.get(size, LABEL_SIZES["2"]), "font-weight": "500"},
     )

@@ -723,6 +723,8 @@ class Announcement(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     starts_on: dt.date
     ends_on: dt.date
+    # The day of the event announced (a meeting), if any: the announcement shows until then.
+    event_on: dt.date | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -803,3 +805,24 @@ class UserSession(SQLModel, table=True):
     # Set while the row is a login's one-time handoff code, not yet a session (see
     # auth.redeem_handoff): the browser gets its token only as an HttpOnly cookie.
     handoff_until: dt.datetime | None = None
+
+
+class UserNotice(SQLModel, table=True):
+    """What is «новое» for a user and how they want to hear of it (issue 12).
+
+    `seen_before` is the end of the previous visit: what was created after it is new in
+    this visit. `last_active_at` is the last time the user opened the diary; a gap of
+    more than an hour starts a new visit. E-mails (new items, the weekly digest) go only
+    to those who turned them on, and only when a mail server is configured.
+    """
+
+    __tablename__ = "user_notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", unique=True)
+    seen_before: dt.datetime | None = None
+    last_active_at: dt.datetime | None = None
+    email_new: bool = Field(default=False)
+    email_digest: bool = Field(default=False)
+    notified_until: dt.datetime | None = None
+    digest_sent_at: dt.datetime | None = None

@@ -60,6 +60,13 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("/journal", "Журнал", Permission.JOURNAL_READ, "Журнал", _STAFF_LEADS),
     PageSpec(
+        "/risks",
+        "Риски за период",
+        Permission.DIARY_READ,
+        "Риски",
+        frozenset({Role.CLASS_TEACHER, *_STAFF_LEADS}),
+    ),
+    PageSpec(
         "/admin/users",
         "Пользователи",
         Permission.USER_MANAGE,
@@ -90,6 +97,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Сообщения",
         frozenset({Role.TEACHER, Role.CLASS_TEACHER, *_STAFF_LEADS, *_FAMILY}),
     ),
+    PageSpec("/lesson", "Урок", Permission.JOURNAL_READ),
     PageSpec("/account", "Мой профиль", Permission.OWN_ACCOUNT),
     PageSpec(
         CHANGE_PASSWORD_PATH,

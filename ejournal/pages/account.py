@@ -21,7 +21,7 @@ def _session_row(s: Any) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 s["is_current"],
-                rx.badge("Этот сеанс", color_scheme="green"),
+                rx.badge("Этот сеанс", color_scheme="green", high_contrast=True),
                 rx.button(
                     "Завершить",
                     size="1",

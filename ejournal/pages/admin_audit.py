@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from ejournal.components.layout import error_callout, layout
+from ejournal.components.layout import error_callout, field_label, layout
 from ejournal.domain.audit.chain import ACTION_TITLES, ENTITY_TITLES, AuditAction
 from ejournal.state.admin import AdminAuditState
 
@@ -31,7 +31,7 @@ SELECT_STYLE = {
 def _filters() -> rx.Component:
     def field(name: str, label: str, type_: str = "text") -> rx.Component:
         return rx.vstack(
-            rx.text(label, as_="label", html_for=f"audit-{name}", size="1"),
+            field_label(label, f"audit-{name}", size="1"),
             rx.input(id=f"audit-{name}", name=name, type=type_, aria_label=label, width="100%"),
             spacing="1",
             width="100%",
@@ -39,7 +39,7 @@ def _filters() -> rx.Component:
 
     def choice(name: str, label: str, titles: dict[str, str], anything: str) -> rx.Component:
         return rx.vstack(
-            rx.text(label, as_="label", html_for=f"audit-{name}", size="1"),
+            field_label(label, f"audit-{name}", size="1"),
             # A native select: its value (the recorded code) goes with the form's data.
             rx.el.select(
                 rx.el.option(anything, value=""),
@@ -56,7 +56,7 @@ def _filters() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.grid(
-                field("person", "Кто (логин)"),
+                field("person", "Кто (ФИО или логин)"),
                 choice("entity", "Объект", {k.value: v for k, v in ENTITY_TITLES.items()}, "любой"),
                 choice("action", "Действие", FILTER_ACTIONS, "любое"),
                 field("since", "С даты", "date"),

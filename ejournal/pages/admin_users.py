@@ -13,7 +13,8 @@ from ejournal.state.admin_rows import ChoiceOption
 
 def _select(name: str, options: list[ChoiceOption] | rx.Var[Any], placeholder: str) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(placeholder=placeholder, width="100%"),
+        # A combobox takes no name from its content: name it (axe button-name).
+        rx.select.trigger(placeholder=placeholder, aria_label=placeholder, width="100%"),
         rx.select.content(
             rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))
         ),
@@ -90,6 +91,7 @@ def _user_row(r: Any) -> rx.Component:
                 color_scheme=rx.cond(
                     r["is_active"], rx.cond(r["is_locked"], "amber", "green"), "red"
                 ),
+                high_contrast=True,
             )
         ),
         rx.table.cell(
@@ -309,7 +311,7 @@ def _failure_cells(r: Any, clear: Any) -> list[rx.Component]:
         rx.table.cell(
             rx.cond(
                 r["delayed_until"] != "",
-                rx.badge("до ", r["delayed_until"], color_scheme="amber"),
+                rx.badge("до ", r["delayed_until"], color_scheme="amber", high_contrast=True),
                 rx.text("нет", color_scheme="gray"),
             )
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ejournal.components.layout import error_callout, layout
+from ejournal.components.layout import error_callout, field_label, layout
 from ejournal.state.auth import PasswordState
 
 
@@ -13,13 +13,15 @@ def password_form() -> rx.Component:
 
     def field(label: str, name: str, autocomplete: str) -> rx.Component:
         return rx.vstack(
-            rx.text(label, as_="label", html_for=name, size="2", weight="medium"),
+            field_label(label, name),
             rx.input(
                 id=name,
                 name=name,
                 type="password",
                 auto_complete=autocomplete,
                 required=True,
+                # The rules are read out with the new password's fields.
+                aria_describedby="password-rules" if name != "old_password" else None,
                 size="3",
                 width="100%",
             ),
@@ -35,6 +37,7 @@ def password_form() -> rx.Component:
             rx.text(
                 "Не короче 8 символов, можно русскими буквами и фразой из нескольких слов. "
                 "Слишком простые пароли (12345678, qwerty…) не подойдут.",
+                id="password-rules",
                 size="1",
                 color_scheme="gray",
             ),

@@ -161,6 +161,11 @@ def _charts() -> rx.Component:
                 rx.plotly.cartesian(data=S.bars, config=config, width="100%", height=S.bars_height),
                 data_testid="chart-bars",
             ),
+            rx.card(
+                rx.plotly.cartesian(data=S.trend, config=config, width="100%", height="360px"),
+                data_testid="chart-trend",
+                grid_column=rx.breakpoints(initial="auto", md="span 2"),
+            ),
             columns=rx.breakpoints(initial="1", md="2"),
             spacing="3",
             width="100%",
@@ -176,13 +181,17 @@ def _group_button(g: RuleRow) -> rx.Component:
             rx.badge(
                 g["count"],
                 color_scheme=rx.cond(g["count"] > 0, "red", "green"),
-                variant="soft",
+                # On the chosen (dark) button a soft badge is dark on dark: solid there.
+                variant=rx.cond(S.group == g["key"], "solid", "soft"),
+                high_contrast=True,
             ),
             width="100%",
             align="center",
         ),
         variant=rx.cond(S.group == g["key"], "solid", "soft"),
         color_scheme="gray",
+        # Solid gray-9 under white text is below 4.5:1: the dark high-contrast scale.
+        high_contrast=True,
         on_click=S.open_group(g["key"]),
         width="100%",
         min_height=TAP,
@@ -306,7 +315,7 @@ def _checklist() -> rx.Component:
                 ),
                 rx.cond(
                     S.findings.length() == 0,  # type: ignore[attr-defined]
-                    rx.text("Замечаний нет.", size="2", color_scheme="green"),
+                    rx.text("Замечаний нет.", size="2", color_scheme="green", high_contrast=True),
                 ),
                 spacing="2",
                 width="100%",
@@ -345,8 +354,56 @@ def _report_table() -> rx.Component:
             size="1",
             variant="surface",
             data_testid="report-table",
+            # As wide as its columns: the box below scrolls, not Radix's inner viewport
+            # (which the keyboard cannot reach).
+            width="max-content",
+            min_width="100%",
         ),
         overflow_x="auto",
+        width="100%",
+        # A scrolling region the keyboard can reach and a screen reader can name.
+        tab_index=0,
+        role="region",
+        aria_label="Таблица отчёта",
+    )
+
+
+def _forecasts() -> rx.Component:
+    """The classes' успеваемость and качество forecast for the end of the running term."""
+    head = ("Класс", "Учащихся", "Успеваемость сейчас", "Прогноз", "Качество сейчас", "Прогноз")
+    return rx.vstack(
+        rx.heading("Прогноз на конец периода", size="4"),
+        rx.text(S.forecast_note, size="2", color_scheme="gray", high_contrast=True),
+        rx.cond(S.forecast_busy, rx.hstack(rx.spinner(size="1"), rx.text("Считаю прогноз…"))),
+        rx.cond(
+            S.forecasts.length() > 0,  # type: ignore[attr-defined]
+            rx.box(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in head])),
+                    rx.table.body(
+                        rx.foreach(
+                            S.forecasts,
+                            lambda f: rx.table.row(
+                                rx.table.cell(f["class_name"]),
+                                rx.table.cell(f["students"]),
+                                rx.table.cell(f["progress_now"]),
+                                rx.table.cell(f["progress"], white_space="nowrap"),
+                                rx.table.cell(f["quality_now"]),
+                                rx.table.cell(f["quality"], white_space="nowrap"),
+                            ),
+                        )
+                    ),
+                    size="1",
+                    variant="surface",
+                    data_testid="class-forecast",
+                ),
+                overflow_x="auto",
+                width="100%",
+                tab_index=0,
+                aria_label="Прогноз по классам",
+            ),
+        ),
+        spacing="2",
         width="100%",
     )
 
@@ -409,6 +466,8 @@ def dashboard() -> rx.Component:
         _charts(),
         rx.divider(),
         _checklist(),
+        rx.divider(),
+        _forecasts(),
         rx.divider(),
         _reports(),
     )

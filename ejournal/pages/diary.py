@@ -7,6 +7,7 @@ import reflex as rx
 from ejournal.components import diary_marks, diary_week
 from ejournal.components.diary_nav import TAB_BAR_SPACE, child_switch, tab_bar
 from ejournal.components.layout import error_callout, layout
+from ejournal.components.news import news_panel
 from ejournal.state.diary import DiaryMarksState, DiaryState
 
 
@@ -29,9 +30,11 @@ def week() -> rx.Component:
                 rx.text(DiaryState.child_name, color_scheme="gray", size="2"),
             ),
             error_callout(DiaryState.error, icon="info"),
+            news_panel(),
             rx.cond(
                 DiaryState.loaded,
                 rx.vstack(
+                    diary_week.tomorrow(),
                     diary_week.week_switch(),
                     diary_week.announcements(),
                     diary_week.week_days(),
@@ -59,7 +62,7 @@ def marks() -> rx.Component:
                 DiaryMarksState.loaded,
                 rx.vstack(
                     diary_marks.period_picker(),
-                    diary_marks.subjects(),
+                    diary_marks.marks_table(),
                     diary_marks.published_marks(),
                     spacing="3",
                     width="100%",

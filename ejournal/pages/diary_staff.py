@@ -247,8 +247,19 @@ def _announcement_form(s: type[AnnouncementsState]) -> rx.Component:
                     rx.input(
                         type="date",
                         name="ends_on",
-                        default_value=s.today,
+                        default_value=s.default_end,
                         aria_label="Дата окончания",
+                        **field,
+                    ),
+                    flex="1",
+                    min_width="140px",
+                ),
+                rx.vstack(
+                    rx.text("Дата события (если есть)", size="2"),
+                    rx.input(
+                        type="date",
+                        name="event_on",
+                        aria_label="Дата события",
                         **field,
                     ),
                     flex="1",

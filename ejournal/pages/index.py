@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ejournal.components.layout import error_callout, public_frame
+from ejournal.components.layout import error_callout, field_label, public_frame
 from ejournal.state.auth import LoginState
 
 
@@ -12,7 +12,7 @@ def login_form() -> rx.Component:
     """Login and password; Enter submits; the error or lock message above the button."""
     return rx.form(
         rx.vstack(
-            rx.text("Логин", as_="label", html_for="login", size="2", weight="medium"),
+            field_label("Логин", "login"),
             rx.input(
                 id="login",
                 name="login",
@@ -23,7 +23,7 @@ def login_form() -> rx.Component:
                 size="3",
                 width="100%",
             ),
-            rx.text("Пароль", as_="label", html_for="password", size="2", weight="medium"),
+            field_label("Пароль", "password"),
             rx.input(
                 id="password",
                 name="password",
@@ -33,9 +33,29 @@ def login_form() -> rx.Component:
                 size="3",
                 width="100%",
             ),
-            rx.checkbox("Запомнить это устройство", name="remember", size="2"),
+            # A native checkbox: Enter on it submits the form (Radix's swallows Enter).
+            rx.el.label(
+                rx.el.input(
+                    type="checkbox",
+                    id="remember",
+                    name="remember",
+                    aria_describedby="remember-hint",
+                    style={"width": "18px", "height": "18px", "margin": "0"},
+                ),
+                "Запомнить это устройство",
+                html_for="remember",
+                style={
+                    "display": "flex",
+                    "gap": "8px",
+                    "align-items": "center",
+                    "font-size": "var(--font-size-2)",
+                    "min-height": "32px",
+                    "cursor": "pointer",
+                },
+            ),
             rx.text(
                 "Для родителей и учащихся на личном устройстве: не придётся входить каждый день.",
+                id="remember-hint",
                 size="1",
                 color_scheme="gray",
             ),

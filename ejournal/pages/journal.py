@@ -78,11 +78,24 @@ def _short_on_phone(label: str, short: str) -> rx.Component:
 
 
 def _today_row(item: Any) -> rx.Component:
+    phone_href = (
+        "/lesson?a=" + item["assignment_id"] + "&p=" + item["period_id"] + "&l=" + item["lesson_id"]
+    )
     open_button = rx.cond(
         item["lesson_id"] != "",
-        rx.link(
-            rx.button(_short_on_phone("Открыть журнал", "Открыть"), size="2"),
-            href=item["href"],
+        rx.fragment(
+            # On a wide screen the grid; on a phone the lesson with big buttons.
+            rx.link(
+                rx.button("Открыть журнал", size="2", white_space="nowrap"),
+                href=item["href"],
+                display=ON_WIDE_INLINE,
+            ),
+            rx.link(
+                rx.button("Отметить", size="2"),
+                href=phone_href,
+                display=ON_PHONE_INLINE,
+                class_name="lesson-phone-link",
+            ),
         ),
         rx.button(
             _short_on_phone("Начать урок", "Начать"),
@@ -103,7 +116,10 @@ def _today_row(item: Any) -> rx.Component:
         rx.table.cell(item["subject"]),
         rx.table.cell(
             rx.text(rx.cond(item["topic"] != "", item["topic"], "тема не записана"), size="2"),
-            rx.cond(item["note"] != "", rx.badge(item["note"], color_scheme="orange")),
+            rx.cond(
+                item["note"] != "",
+                rx.badge(item["note"], color_scheme="orange", high_contrast=True),
+            ),
             display=ON_WIDE_CELL,
         ),
         rx.table.cell(open_button),
@@ -189,7 +205,12 @@ def _my_findings() -> rx.Component:
                     rx.foreach(
                         s.my_rule_counts,
                         lambda c: rx.badge(
-                            c["label"], ": ", c["value"], color_scheme="orange", variant="soft"
+                            c["label"],
+                            ": ",
+                            c["value"],
+                            color_scheme="orange",
+                            variant="soft",
+                            high_contrast=True,
                         ),
                     ),
                     gap="2",
@@ -213,7 +234,9 @@ def _my_findings() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
-            rx.card(rx.text("Замечаний нет.", color_scheme="green"), width="100%"),
+            rx.card(
+                rx.text("Замечаний нет.", color_scheme="green", high_contrast=True), width="100%"
+            ),
         ),
         spacing="2",
         width="100%",
@@ -290,6 +313,137 @@ def _absences() -> rx.Component:
     )
 
 
+#: A labelled field of the /class forms (the journal's stylesheet is not on that page).
+FIELD = {"display": "flex", "flex_direction": "column", "gap": "4px"}
+SELECT = {
+    "height": "32px",
+    "padding": "0 8px",
+    "border": "1px solid var(--gray-7)",
+    "border_radius": "4px",
+    "background": "var(--color-surface)",
+    "font": "inherit",
+    "font_size": "14px",
+    "min_width": "16em",
+}
+
+
+def _range_row(a: Any) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(a["date"] + ", " + a["weekday"]),
+        rx.table.cell(a["number"] + "-й"),
+        rx.table.cell(a["subject"]),
+        custom_attrs={"data-attendance": a["id"]},
+    )
+
+
+def _excuse_days() -> rx.Component:
+    """A student's absences over several days excused at once with one reason (справка):
+    choose, see what it covers, then confirm."""
+    s = ClassHomeState
+    return rx.vstack(
+        rx.heading("Уважительная причина за несколько дней", size="4", as_="h2", margin_top="16px"),
+        rx.text(
+            "Например, по справке о болезни: выберите учащегося и дни — все пропуски уроков "
+            "за эти дни будут отмечены по одной причине. Сначала посмотрите, что войдёт.",
+            size="2",
+            color_scheme="gray",
+        ),
+        rx.form(
+            rx.flex(
+                rx.el.label(
+                    rx.text("Учащийся", size="2", weight="medium"),
+                    rx.el.select(
+                        rx.el.option("— выберите —", value=""),
+                        rx.foreach(
+                            s.range_students, lambda c: rx.el.option(c["name"], value=c["id"])
+                        ),
+                        name="student",
+                        required=True,
+                        style=SELECT,
+                        id="range-student",
+                    ),
+                    style=FIELD,
+                ),
+                rx.el.label(
+                    rx.text("С", size="2", weight="medium"),
+                    rx.input(type="date", name="date_from", required=True, id="range-from"),
+                    style=FIELD,
+                ),
+                rx.el.label(
+                    rx.text("По", size="2", weight="medium"),
+                    rx.input(type="date", name="date_to", required=True, id="range-to"),
+                    style=FIELD,
+                ),
+                rx.el.label(
+                    rx.text("Причина", size="2", weight="medium"),
+                    rx.input(
+                        name="reason",
+                        placeholder="справка № …, заявление родителей…",
+                        required=True,
+                        max_length=300,
+                        width="18em",
+                        id="range-reason",
+                    ),
+                    style=FIELD,
+                ),
+                rx.button("Показать пропуски", type="submit", variant="soft"),
+                gap="12px",
+                wrap="wrap",
+                align="end",
+            ),
+            on_submit=s.preview_range,
+            reset_on_submit=False,
+        ),
+        error_callout(s.range_error),
+        rx.cond(
+            s.range_summary != "",
+            rx.card(
+                rx.vstack(
+                    rx.text(s.range_summary, size="2", weight="medium", id="range-summary"),
+                    rx.cond(
+                        s.range_rows.length() > 0,  # type: ignore[attr-defined]
+                        rx.vstack(
+                            rx.table.root(
+                                rx.table.header(
+                                    rx.table.row(
+                                        rx.table.column_header_cell("Дата"),
+                                        rx.table.column_header_cell("Урок"),
+                                        rx.table.column_header_cell("Предмет"),
+                                    )
+                                ),
+                                rx.table.body(rx.foreach(s.range_rows, _range_row)),
+                                variant="surface",
+                                size="1",
+                                id="range-preview",
+                            ),
+                            rx.hstack(
+                                rx.button(
+                                    "Отметить все по уважительной причине",
+                                    on_click=s.excuse_range,
+                                    id="range-confirm",
+                                ),
+                                rx.button(
+                                    "Отмена",
+                                    variant="soft",
+                                    color_scheme="gray",
+                                    on_click=s.cancel_range,
+                                ),
+                                spacing="3",
+                            ),
+                            spacing="2",
+                        ),
+                    ),
+                    spacing="2",
+                ),
+                width="100%",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+        id="excuse-days",
+    )
+
+
 def class_teacher() -> rx.Component:
     """``/class``: every subject of the class teacher's class (pages open read-only)."""
     s = ClassHomeState
@@ -298,11 +452,13 @@ def class_teacher() -> rx.Component:
         error_callout(s.home_error),
         rx.callout(
             "Откройте предмет, чтобы увидеть отметки и пропуски. Пропуск по уважительной "
-            "причине отмечается в списке ниже или двойным щелчком по клетке «н» в журнале.",
+            "причине отмечается ниже — за несколько дней сразу или по одному уроку — или "
+            "двойным щелчком по клетке «н» в журнале.",
             icon="info",
             width="100%",
         ),
         _page_groups(s.groups, "Классное руководство не назначено."),
+        _excuse_days(),
         _absences(),
         rx.heading("Реквизиты доступа", size="4", as_="h2", margin_top="16px"),
         rx.text(
@@ -373,11 +529,32 @@ def _toolbar() -> rx.Component:
                 "Добавить урок", size="2", variant="soft", on_click=s.open_add_lesson, type="button"
             ),
         ),
-        rx.text(
-            "Введите 5, 4, н или 54; Enter — вниз, Tab — вправо, стрелки — по клеткам, "
-            "Delete — очистить, Ctrl+V — вставить блок из таблицы.",
-            size="1",
-            color_scheme="gray",
+        rx.cond(
+            s.can_period,
+            rx.button(
+                "Выставить расчётные",
+                size="2",
+                variant="soft",
+                on_click=s.open_bulk_marks,
+                type="button",
+                id="ej-bulk-open",
+            ),
+        ),
+        # Only for those who type into the grid: a read-only page gets no typing hint.
+        rx.cond(
+            s.can_write,
+            rx.text(
+                rx.cond(
+                    s.two_marks_page,
+                    "Введите 5, 4 или н; две отметки (54) — только в письменных работах. ",
+                    "Введите 5, 4 или н — одна отметка в клетке. ",
+                ),
+                "Enter — вниз, Tab — вправо, стрелки — по клеткам, Delete — очистить, "
+                "Ctrl+V — вставить блок из таблицы.",
+                size="1",
+                color_scheme="gray",
+                id="ej-typing-hint",
+            ),
         ),
         align="center",
         spacing="3",
@@ -408,7 +585,7 @@ def _journal_body() -> rx.Component:
             width="100%",
         ),
         grid(),
-        legend(),
+        legend(writing=s.can_write),
         lesson_notes(),
         bus(),
         dialogs(),

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from ejournal.components.diary_nav import TAP, tab_bar, tab_bar_spacer
-from ejournal.components.layout import error_callout, layout
+from ejournal.components.layout import error_callout, field_label, layout
 from ejournal.state.base import SessionState
 from ejournal.state.messages import MessagesState
 
@@ -164,20 +164,7 @@ def _compose() -> rx.Component:
                     ),
                 ),
                 rx.el.input(type="hidden", name="student_id", value=MessagesState.compose_child),
-                rx.text("Кому", size="2", weight="medium"),
-                rx.select.root(
-                    rx.select.trigger(
-                        placeholder="Выберите получателя", aria_label="Кому", width="100%"
-                    ),
-                    rx.select.content(
-                        rx.foreach(
-                            MessagesState.recipients,
-                            lambda r: rx.select.item(r.label + " — " + r.detail, value=r.value),
-                        )
-                    ),
-                    name="recipient",
-                    size="3",
-                ),
+                _recipient_list(lambda r: _recipient_row(r, multiple=False)),
                 *_subject_body_buttons(),
                 spacing="2",
                 width="100%",
@@ -209,25 +196,69 @@ def _labelled_select(
     )
 
 
-def _recipient_box(r: Any) -> rx.Component:
-    """A native checkbox (a thumb-sized row): ticked ones arrive as ``to_<user id>``."""
+def _recipient_row(r: Any, *, multiple: bool) -> rx.Component:
+    """One person per row, thumb-sized: a native radio (a family picks one, sent as
+    ``recipient``) or checkbox (staff tick some, sent as ``to_<user id>``), then the name
+    and, on the same line, what they are to the child and the child. Long text wraps
+    inside the row: rows never overlap."""
+    box_id = "to-" + r.value
+    control = rx.el.input(
+        type="checkbox" if multiple else "radio",
+        name=("to_" + r.value) if multiple else "recipient",
+        value=r.value,
+        id=box_id,
+        style={"width": "22px", "height": "22px", "flex-shrink": "0", "margin": "0"},
+    )
     return rx.el.label(
-        rx.el.input(
-            type="checkbox",
-            name="to_" + r.value,
-            style={"width": "22px", "height": "22px", "flex-shrink": "0"},
-        ),
-        rx.vstack(
-            rx.text(r.label, size="2", weight="medium"),
-            rx.text(r.detail, size="1", color_scheme="gray"),
-            spacing="0",
+        control,
+        rx.text(
+            rx.text(r.label, weight="medium", as_="span"),
+            rx.text(" — ", r.detail, color_scheme="gray", as_="span"),
+            size="2",
+            overflow_wrap="anywhere",
             min_width="0",
         ),
+        html_for=box_id,
         display="flex",
         gap="10px",
         align_items="center",
         min_height=TAP,
+        padding_y="4px",
         cursor="pointer",
+        width="100%",
+        class_name="recipient-row",
+    )
+
+
+def _recipient_list(row: Any) -> rx.Component:
+    """«Кому»: a search box over the allowed recipients, then one person per line."""
+    s = MessagesState
+    return rx.vstack(
+        field_label("Кому", "recipient-search"),
+        rx.input(
+            id="recipient-search",
+            placeholder="Поиск: фамилия, предмет, роль",
+            value=s.recipient_query,
+            on_change=s.search_recipients,
+            debounce_timeout=250,
+            type="search",
+            size="3",
+            width="100%",
+        ),
+        rx.cond(
+            (s.recipients.length() > 0) & (s.shown_recipients.length() == 0),  # type: ignore[attr-defined]
+            rx.text("Никого не найдено.", size="2", color_scheme="gray"),
+        ),
+        rx.vstack(
+            rx.foreach(s.shown_recipients, row),
+            role="group",
+            aria_label="Получатели",
+            spacing="0",
+            width="100%",
+            max_height="50vh",
+            overflow_y="auto",
+        ),
+        spacing="1",
         width="100%",
     )
 
@@ -256,7 +287,6 @@ def _compose_staff() -> rx.Component:
                 rx.cond(
                     s.compose_child != "",
                     rx.vstack(
-                        rx.text("Кому", size="2", weight="medium"),
                         rx.cond(
                             s.recipients.length() == 0,  # type: ignore[attr-defined]
                             rx.text(
@@ -265,9 +295,7 @@ def _compose_staff() -> rx.Component:
                                 color_scheme="gray",
                             ),
                         ),
-                        rx.foreach(s.recipients, _recipient_box),
-                        role="group",
-                        aria_label="Кому",
+                        _recipient_list(lambda r: _recipient_row(r, multiple=True)),
                         spacing="1",
                         width="100%",
                     ),

@@ -316,12 +316,18 @@ class AdminUsersState(SessionState):
 AUDIT_PAGE_SIZE = 50
 
 
-def _parse_date(value: Any) -> dt.datetime | None:
+def _parse_date(value: Any) -> dt.date | None:
     try:
-        day = dt.date.fromisoformat(str(value))
+        return dt.date.fromisoformat(str(value))
     except ValueError:
         return None
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def _local(row: AuditLogRow, found: audit_query.AuditRow) -> AuditLogRow:
+    """The moment in the school's time zone, as the diary shows times (not the server's)."""
+    if found.local_at is not None:
+        row["at"] = found.local_at.strftime("%d.%m.%Y %H:%M")
+    return row
 
 
 class AdminAuditState(SessionState):
@@ -343,7 +349,7 @@ class AdminAuditState(SessionState):
         self.has_more = len(found) > AUDIT_PAGE_SIZE
         found = found[:AUDIT_PAGE_SIZE]
         # The raw JSON stays on the server: the page shows the sides in words.
-        new_rows = [audit_row(r) for r in found]
+        new_rows = [_local(audit_row(r), r) for r in found]
         self.rows = [*self.rows, *new_rows] if more else new_rows
         if found:
             self._last_id = found[-1].id
@@ -358,28 +364,29 @@ class AdminAuditState(SessionState):
 
     @requires(Permission.AUDIT_READ)
     async def apply_filters(self, form: dict[str, Any]) -> Any:
-        """Filter by person (login), entity, action and dates (inclusive)."""
+        """Filter by person (login or ФИО), entity, action and dates (inclusive, the
+        school's days)."""
         self.filter_error = ""
         filters: dict[str, Any] = {}
-        person = str(form.get("person", "")).strip()[:64]
+        person = str(form.get("person", "")).strip()[:100]
         if person:
-            person_id = await run_service(profile.user_id_by_login, person)
-            if person_id is None:
-                self.filter_error = "Пользователь с таким логином не найден."
-                return
-            filters["person_id"] = person_id
+            filters["person"] = person
         for key in ("entity", "action"):
             if value := str(form.get(key, "")).strip()[:64]:
                 filters[key] = value
         since = _parse_date(form.get("since", ""))
         until = _parse_date(form.get("until", ""))
         if since:
-            filters["since"] = since
+            filters["since_day"] = since
         if until:
-            filters["until"] = until + dt.timedelta(days=1)
+            filters["until_day"] = until
         self._filters = filters
         self._last_id = None
-        await self._fetch(more=False)
+        try:
+            await self._fetch(more=False)
+        except DomainError as e:
+            self.filter_error = e.message
+            self.rows, self.has_more = [], False
 
     @requires(Permission.AUDIT_READ)
     async def more(self) -> Any:

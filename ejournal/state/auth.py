@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -63,19 +64,28 @@ def _client_ip(state: rx.State) -> str:
     return throttle.client_address(router.session.client_ip or "", forwarded)
 
 
+#: A login page load this soon after a submit keeps the submit's message.
+RECENT_SUBMIT_S = 10.0
+
+
 class LoginState(SessionState):
     """The login form on ``/`` and ``/login``."""
 
     error: str = ""
     locked: bool = False
     busy: bool = False
+    _submitted_at: float = 0.0  # time.monotonic() of the last submit in this tab
 
     @public
     async def open_start(self) -> Any:
-        """On load of ``/`` and ``/login``: show the school's name, or go home if logged in."""
-        self.error = ""
-        self.locked = False
-        self.busy = False
+        """On load of ``/`` and ``/login``: show the school's name, or go home if logged in.
+
+        A submit typed before the page finished loading may be answered before this runs:
+        its message stays (clearing it would hide «Неверный логин или пароль»)."""
+        if time.monotonic() - self._submitted_at > RECENT_SUBMIT_S:
+            self.error = ""
+            self.locked = False
+            self.busy = False
 
         self.school_name = await run_service(profile.school_name)
         actor, must_change = await self._session_actor()
@@ -91,6 +101,7 @@ class LoginState(SessionState):
         login = str(form.get("login", "")).strip()[:64]
         password = str(form.get("password", ""))[:512]
         remember = form.get("remember") in (True, "on", "true", "1")
+        self._submitted_at = time.monotonic()
         if not login or not password:
             self.error = "Введите логин и пароль."
             self.locked = False

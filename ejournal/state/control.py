@@ -33,12 +33,14 @@ from ejournal.state.base import SessionState, requires, run_service
 from ejournal.state.control_rows import (
     ColumnRow,
     FindingRow,
+    ForecastRow,
     Option,
     RuleRow,
     TileRow,
     cell_text,
     column_row,
     finding_row,
+    forecast_row,
     option_list,
     share_text,
 )
@@ -73,18 +75,45 @@ def _overview(
     period: str,
     filters: Filters,
     report_name: str,
-) -> tuple[Window, list[Any], Report, list[Finding], Report]:
+) -> tuple[Window, list[Any], Report, list[Finding], Report, Report]:
     """Everything the page shows for one choice of filters, read in one transaction."""
     window = _window(session, actor, view, month, period)
     tiles = reports.headline(session, actor=actor, window=window, filters=filters)
     fill = reports.fill_report(session, actor=actor, window=window, filters=filters)
     findings = checklist.run_checklist(session, actor=actor, window=window, filters=filters)
+    progress = reports.progress_report(session, actor=actor, window=window, filters=filters)
     table = (
         fill
         if report_name == "fill"
         else reports.build_report(session, report_name, actor=actor, window=window, filters=filters)
     )
-    return window, tiles, fill, findings, table
+    return window, tiles, fill, findings, table, progress
+
+
+@read_only
+def _class_forecasts(session: Any, *, actor: Actor) -> list[Any]:
+    """The forecast успеваемость and качество of every class in the actor's scope at the end
+    of the term running today (the quarter for grades 1–9, the half-year for 10–11)."""
+    from sqlmodel import col, select
+
+    from ejournal.domain import forecast
+    from ejournal.domain.models import AcademicYear, Period
+
+    today = choices.school_today_for_actor(session, actor)
+    terms = session.exec(
+        select(Period)
+        .join(AcademicYear, col(AcademicYear.id) == Period.year_id)
+        .where(
+            AcademicYear.school_id == actor.school_id,
+            col(Period.kind).in_(["quarter", "half_year"]),
+            Period.starts_on <= today,
+            Period.ends_on >= today,
+        )
+    ).all()
+    found: list[Any] = []
+    for term in terms:
+        found += forecast.class_forecast(session, actor=actor, class_id=None, period_id=term.id)
+    return sorted(found, key=lambda f: (len(f.class_name), f.class_name))
 
 
 @read_only
@@ -149,6 +178,7 @@ class DashboardState(SessionState):
     heat: go.Figure = go.Figure()
     bars: go.Figure = go.Figure()
     bars_height: str = "420px"
+    trend: go.Figure = go.Figure()
     has_charts: bool = False
 
     group_by: str = "rule"
@@ -173,6 +203,10 @@ class DashboardState(SessionState):
     loaded: bool = False
     busy: bool = False
     error: str = ""
+
+    forecasts: list[ForecastRow] = []
+    forecast_note: str = ""
+    forecast_busy: bool = False
 
     _findings: list[Finding] = []
     _rule_titles: dict[str, str] = {}
@@ -215,12 +249,32 @@ class DashboardState(SessionState):
         self.busy = True
         yield
         await self._refresh()
+        self.forecast_busy = True
+        yield
+        await self._load_forecasts()
+
+    async def _load_forecasts(self) -> None:
+        """The classes' forecast for the running term (after the figures: it takes longer)."""
+        try:
+            found = await run_service(_class_forecasts, actor=self._actor())
+        except DomainError as e:
+            self.forecasts, self.forecast_note = [], e.message
+            return
+        finally:
+            self.forecast_busy = False
+        self.forecasts = [forecast_row(f) for f in found]
+        self.forecast_note = (
+            f"{found[0].period_name}: {found[0].accuracy_words}; диапазон — от 10 до 90 % "
+            "возможных исходов."
+            if found
+            else "Прогноз появится, когда в периоде будут отметки."
+        )
 
     async def _refresh(self) -> None:
         """Recompute the figures for the chosen filters (the caller shows «Считаю…»)."""
         actor = self._actor()
         try:
-            window, tiles, fill, findings, table = await run_service(
+            window, tiles, fill, findings, table, progress = await run_service(
                 _overview,
                 actor=actor,
                 view=self.view,
@@ -242,6 +296,7 @@ class DashboardState(SessionState):
         self.heat = charts.fill_heat_map(fill)
         self.bars = charts.teacher_bars(fill)
         self.bars_height = f"{charts.figure_height(self.bars)}px"
+        self.trend = charts.progress_trend(progress)
         self.has_charts = bool(fill.rows)
         self._findings = findings
         self._group_findings()

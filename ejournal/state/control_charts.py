@@ -122,3 +122,45 @@ def teacher_bars(fill: Report) -> go.Figure:
 def _class_key(name: str) -> tuple[int, str]:
     digits = "".join(ch for ch in name if ch.isdigit())
     return (int(digits) if digits else 0, name)
+
+
+def progress_trend(progress: Report) -> go.Figure:
+    """The school's успеваемость and качество over the year's periods (quarters, half-years)."""
+    frame = pd.DataFrame(progress.rows)
+    if frame.empty or "level" not in frame:
+        return go.Figure(layout=_layout("Успеваемость и качество: периоды ещё не закончились"))
+    school = frame[frame["level"] == "school"].sort_values("period_ends_on")
+    school = school[school["students"] > 0]
+    if school.empty:
+        return go.Figure(layout=_layout("Успеваемость и качество: периоды ещё не закончились"))
+    # Quarters and half-years end on different days: one point per period, named by it.
+    labels = list(school["period"])
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=labels,
+                y=(100 * school["progress"].astype(float)).round(0).tolist(),
+                name="успеваемость",
+                mode="lines+markers",
+                line={"color": "#27ae60"},
+                hovertemplate="%{x}: успеваемость %{y:.0f} %<extra></extra>",
+            ),
+            go.Scatter(
+                x=labels,
+                y=(100 * school["quality"].astype(float)).round(0).tolist(),
+                name="качество",
+                mode="lines+markers",
+                line={"color": "#2f80ed"},
+                hovertemplate="%{x}: качество %{y:.0f} %<extra></extra>",
+            ),
+        ]
+    )
+    figure.update_layout(
+        **_layout(
+            "Успеваемость и качество по периодам, %",
+            yaxis={"range": [0, 100]},
+            xaxis={"type": "category"},
+            legend={"orientation": "h", "y": -0.15},
+        )
+    )
+    return figure

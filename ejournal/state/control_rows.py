@@ -55,6 +55,32 @@ class FindingRow(TypedDict):
     link: str
 
 
+class ForecastRow(TypedDict):
+    """A class's успеваемость and качество now and forecast for the end of the term."""
+
+    class_name: str
+    students: int
+    progress_now: str
+    progress: str  # «87 % (80–93 %)»
+    quality_now: str
+    quality: str
+
+
+def _range(mid: float, low: float, high: float) -> str:
+    return f"{share_text(mid)} ({round(100 * low)}–{round(100 * high)} %)"
+
+
+def forecast_row(f: Any) -> ForecastRow:
+    return {
+        "class_name": f.class_name,
+        "students": f.students,
+        "progress_now": share_text(f.progress_now),
+        "progress": _range(f.progress, f.progress_low, f.progress_high),
+        "quality_now": share_text(f.quality_now),
+        "quality": _range(f.quality, f.quality_low, f.quality_high),
+    }
+
+
 class ColumnRow(TypedDict):
     key: str
     title: str

@@ -18,6 +18,8 @@ import reflex as rx
 from ejournal.domain import diary, forecast
 from ejournal.domain.diary import calendar as diary_calendar
 from ejournal.domain.diary import extract_pdf
+from ejournal.domain.diary import homework as diary_homework
+from ejournal.domain.diary import marks as diary_marks
 from ejournal.domain.diary import week as diary_week
 from ejournal.domain.errors import DomainError
 from ejournal.domain.numbers import int_or_none
@@ -98,6 +100,10 @@ class DiaryState(SessionState):
     next_week: str = ""
     is_current_week: bool = True
     days: list[rows.DayRow] = []
+    # «На завтра»: homework due on the next school day.
+    tomorrow_title: str = ""
+    tomorrow: list[rows.DueRow] = []
+    tomorrow_note: str = ""
     announcements: list[rows.AnnouncementRow] = []
     can_confirm: bool = False
     confirmed: bool = False
@@ -123,6 +129,9 @@ class DiaryState(SessionState):
             week: diary_week.DiaryWeek = await run_service(
                 diary_week.week, actor=self._actor(), student_id=sid, week_start=start
             )
+            due: diary_homework.DueDay = await run_service(
+                diary_homework.homework_due, actor=self._actor(), student_id=sid, today=today
+            )
         except DomainError as e:
             log.info("week refused for student %s: %s", sid, e.message)
             return rx.toast.error(e.message, position=TOAST_AT)
@@ -136,6 +145,9 @@ class DiaryState(SessionState):
             week.week_start <= today <= week.week_start + dt.timedelta(days=6)
         )
         self.days = [rows.day_row(d) for d in week.days]
+        self.tomorrow_title = rows.due_day_title(due)
+        self.tomorrow = [rows.due_row(h) for h in due.items]
+        self.tomorrow_note = due.holiday or "Домашних заданий на этот день нет."
         self.announcements = [rows.announcement_row(a) for a in week.announcements]
         self.can_confirm = week.can_confirm
         self.confirmed = week.confirmed
@@ -195,10 +207,17 @@ class DiaryMarksState(SessionState):
     periods: list[rows.PeriodOption] = []
     period_id: str = ""
     subjects: list[rows.SubjectRow] = []
+    # The period on screen is over: final marks, no «Сейчас выходит», no «Что нужно».
+    closed: bool = False
+    period_note: str = ""
+    final_title: str = "Выходит"  # the table's period-mark column
+    legend: list[rows.LegendRow] = []
     published: list[rows.PublishedRow] = []
     # subject id (as text) → the answer of «Что нужно» for the chosen target.
     need: dict[str, str] = {}
     need_target: dict[str, str] = {}
+    # subject id (as text) → the period-mark forecast in words, with its measured accuracy.
+    forecasts: dict[str, str] = {}
     loaded: bool = False
     error: str = ""
 
@@ -214,11 +233,11 @@ class DiaryMarksState(SessionState):
             if wanted not in ids:
                 current = [p.period_id for p in periods if p.is_current]
                 wanted = current[0] if current else (ids[0] if ids else None)
-            subjects = (
-                []
+            page: diary_marks.MarksPage | None = (
+                None
                 if wanted is None
                 else await run_service(
-                    diary.subject_marks, actor=actor, student_id=sid, period_id=wanted
+                    diary_marks.marks_page, actor=actor, student_id=sid, period_id=wanted
                 )
             )
             published = await run_service(diary.period_marks, actor=actor, student_id=sid)
@@ -230,10 +249,30 @@ class DiaryMarksState(SessionState):
         self.child_name = names.get(sid, "")
         self.periods = rows.period_options(periods)
         self.period_id = "" if wanted is None else str(wanted)
-        self.subjects = [rows.subject_row(s) for s in subjects]
+        self.closed = page is not None and page.closed
+        self.subjects = (
+            []
+            if page is None
+            else [
+                rows.subject_row(s, final=page.finals.get(s.subject_id, ""), closed=page.closed)
+                for s in page.subjects
+            ]
+        )
+        self.final_title = "Итог" if self.closed else "Выходит"
+        self.period_note = "" if page is None else rows.period_note(page)
+        self.legend = [] if page is None else rows.legend_rows(page)
         self.published = rows.published_rows(published)
         self.need = {}
         self.need_target = {}
+        self.forecasts = {}
+        if page is not None and not page.closed and wanted is not None:
+            try:
+                found = await run_service(
+                    forecast.student_forecast, actor=actor, student_id=sid, period_id=wanted
+                )
+                self.forecasts = {str(f.subject_id): f.text for f in found.subjects}
+            except DomainError as e:
+                log.info("no forecast for student %s: %s", sid, e.message)
         self.loaded = True
         self.error = "" if periods else "Учебные периоды для класса ещё не заданы."
         return None

@@ -15,8 +15,10 @@ from typing import TypedDict
 
 from ejournal.domain import diary
 from ejournal.domain.diary import calendar as diary_calendar
+from ejournal.domain.diary import marks as diary_marks
 from ejournal.domain.diary import week as diary_week
 from ejournal.domain.diary.announcements import AnnouncementView
+from ejournal.domain.diary.homework import DueDay, DueHomework
 from ejournal.domain.numbers import decimal_text
 
 MONTHS = (
@@ -78,6 +80,17 @@ class MarkRow(TypedDict):
     work_type: str  # abbreviation, «К.р.»
     detail: str  # «Контрольная работа · вес 2», shown on tap
     date: str  # «14.09» on the marks page, "" in the week
+    heavy: bool  # weighs more than a usual mark (a test): its abbreviation stays in the table
+
+
+class DueRow(TypedDict):
+    """Homework due on a day: under its lesson in the week, or on «на завтра»."""
+
+    key: str
+    subject: str
+    text: str  # «не задано» when the teacher set nothing
+    links: list[str]
+    origin: str  # «задано на уроке 27.11»
 
 
 class LessonRow(TypedDict):
@@ -90,8 +103,10 @@ class LessonRow(TypedDict):
     room: str  # «каб. 12»
     teacher: str
     topic: str
-    homework: str
+    homework: str  # set at this lesson, shown in full only when its due day is unknown
     links: list[str]
+    assigned: str  # «Задано на дом к 16 сентября» (the homework set at this lesson)
+    due: list[DueRow]  # homework to be done for this lesson
     work_type: str
     marks: list[MarkRow]
     absence: str  # «Н: болезнь»
@@ -116,6 +131,7 @@ class DayRow(TypedDict):
     holiday: str
     lessons: list[LessonRow]
     remarks: list[RemarkRow]
+    due_elsewhere: list[DueRow]  # due this day, no lesson of the subject that day
 
 
 class AnnouncementRow(TypedDict):
@@ -157,6 +173,15 @@ class SubjectRow(TypedDict):
     spread_note: str
     trend: list[TrendRow]
     trend_text: str  # «3,50 ↗ 4,25»
+    final: str  # the period mark of the table: the published one, else the suggested one
+    final_is_suggested: bool  # «final» is only what the period would give now
+
+
+class LegendRow(TypedDict):
+    """A work type's abbreviation used in the marks and its full name."""
+
+    abbreviation: str
+    name: str
 
 
 class PeriodMarkRow(TypedDict):
@@ -188,7 +213,36 @@ def mark_row(value: int, abbreviation: str, name: str, weight: Decimal, day: str
         work_type=abbreviation,
         detail=f"{kind} · вес {weight_text(weight)}",
         date=day,
+        heavy=weight > 1,
     )
+
+
+def due_row(h: DueHomework) -> DueRow:
+    text = h.text or ("не задано" if h.none else "")
+    return DueRow(
+        key=str(h.set_lesson_id),
+        subject=h.subject_name,
+        text=text,
+        links=list(h.links),
+        origin=h.origin,
+    )
+
+
+def due_day_title(d: DueDay) -> str:
+    """«На вторник, 15 сентября»."""
+    return f"На {WEEKDAY_ACCUSATIVE[d.date.weekday()]}, {day_month(d.date)}"
+
+
+#: «На понедельник», «на среду»: the weekday after «на».
+WEEKDAY_ACCUSATIVE = (
+    "понедельник",
+    "вторник",
+    "среду",
+    "четверг",
+    "пятницу",
+    "субботу",
+    "воскресенье",
+)
 
 
 def lesson_row(lesson: diary_week.DiaryLesson, day: dt.date) -> LessonRow:
@@ -203,6 +257,12 @@ def lesson_row(lesson: diary_week.DiaryLesson, day: dt.date) -> LessonRow:
         if lesson.attendance.reason:
             absence += f": {lesson.attendance.reason}"
     times = "–".join(t for t in (time_text(lesson.starts_at), time_text(lesson.ends_at)) if t)
+    set_here = bool(lesson.homework or lesson.homework_links)
+    # Homework with a known later due day is read on that day; here only «к какому дню».
+    moved = set_here and lesson.homework_due_on is not None
+    assigned = ""
+    if moved and lesson.homework_due_on is not None and lesson.homework_due_on > day:
+        assigned = f"Задано на дом к {day_month(lesson.homework_due_on)}"
     return LessonRow(
         key=f"{day.isoformat()}-{lesson.number}-{lesson.subject_id}-{lesson.lesson_id or 0}",
         number=str(lesson.number),
@@ -211,8 +271,10 @@ def lesson_row(lesson: diary_week.DiaryLesson, day: dt.date) -> LessonRow:
         room=f"каб. {lesson.room}" if lesson.room else "",
         teacher=lesson.teacher_name,
         topic=lesson.topic,
-        homework=lesson.homework,
-        links=list(lesson.homework_links),
+        homework="" if moved else lesson.homework,
+        links=[] if moved else list(lesson.homework_links),
+        assigned=assigned,
+        due=[due_row(h) for h in lesson.due],
         work_type=lesson.work_type_abbreviation,
         marks=[
             mark_row(m.value, m.work_type_abbreviation, m.work_type_name, m.weight)
@@ -237,6 +299,7 @@ def day_row(d: diary_week.DiaryDay) -> DayRow:
         holiday=d.holiday or "",
         lessons=[lesson_row(lesson, d.date) for lesson in d.lessons],
         remarks=[remark_row(r) for r in d.remarks],
+        due_elsewhere=[due_row(h) for h in d.due_elsewhere],
     )
 
 
@@ -248,6 +311,21 @@ def announcement_row(a: AnnouncementView) -> AnnouncementRow:
 
 def period_options(periods: list[diary_calendar.PeriodChoice]) -> list[PeriodOption]:
     return [PeriodOption(value=str(p.period_id), label=p.name) for p in periods]
+
+
+def period_note(page: diary_marks.MarksPage) -> str:
+    """What the period-mark column holds: final marks, or when they will appear."""
+    if not page.closed:
+        return "«Выходит» — отметка за период по текущим отметкам, если бы он закончился сегодня."
+    if page.published:
+        return f"{page.period_name} закончилась: в таблице итоговые отметки."
+    return (
+        f"{page.period_name} закончилась; итоговые отметки появятся {day_month(page.publish_on)}."
+    )
+
+
+def legend_rows(page: diary_marks.MarksPage) -> list[LegendRow]:
+    return [LegendRow(abbreviation=w.abbreviation, name=w.name) for w in page.work_types]
 
 
 def published_rows(published: list[diary.PublishedPeriod]) -> list[PublishedRow]:
@@ -262,7 +340,9 @@ def published_rows(published: list[diary.PublishedPeriod]) -> list[PublishedRow]
     ]
 
 
-def subject_row(s: diary.SubjectSummary) -> SubjectRow:
+def subject_row(s: diary.SubjectSummary, *, final: str = "", closed: bool = False) -> SubjectRow:
+    """A subject of the marks page; `final` is its published period mark («» if none), and
+    a `closed` period suggests nothing (its marks no longer change)."""
     spread: list[BucketRow] = []
     note = ""
     if s.spread is None:
@@ -294,11 +374,14 @@ def subject_row(s: diary.SubjectSummary) -> SubjectRow:
         if len(s.trend) > 1:
             arrow = "↗" if last > first else "↘" if last < first else "→"
             trend_text = f"{decimal_text(first)} {arrow} {decimal_text(last)}"
+    suggested = "" if s.suggested_mark is None or closed else str(s.suggested_mark)
     return SubjectRow(
         subject_id=s.subject_id,
         name=s.subject_name,
         average=decimal_text(s.average),
-        suggested="" if s.suggested_mark is None else str(s.suggested_mark),
+        suggested=suggested,
+        final=final or suggested,
+        final_is_suggested=not final and bool(suggested),
         marks=[
             mark_row(
                 m.value,

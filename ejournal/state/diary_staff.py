@@ -64,7 +64,9 @@ class ConfirmationsState(SessionState):
         if cid is None:
             return rx.toast.error("Выберите класс.")
         calendar = await run_service(diary_calendar.school_calendar, actor=self._actor())
-        day = parse_day(week_start) or calendar.today
+        day = parse_day(week_start) or diary_calendar.last_finished_week(
+            calendar.today, calendar.days_per_week
+        )
         monday = diary.week_monday(day)
         try:
             found = await run_service(
@@ -99,7 +101,7 @@ class ConfirmationsState(SessionState):
 
     @requires(Permission.DIARY_READ)
     async def load(self) -> Any:
-        """On page load: my classes, then this week of the first one."""
+        """On page load: my classes, then the last finished week of the first one."""
         self.classes = await _class_options(self._actor(), Permission.DIARY_READ)
         if not self.classes:
             self.loaded = True
@@ -157,6 +159,8 @@ class AnnouncementsState(SessionState):
     default_class: str = ""
     audiences: list[dict[str, str]] = AUDIENCE_CHOICES
     today: str = ""
+    # The form's proposed end: a week ahead (an event later than that moves it on post).
+    default_end: str = ""
     managed: list[ManagedRow] = []
     loaded: bool = False
     form_error: str = ""
@@ -187,6 +191,7 @@ class AnnouncementsState(SessionState):
         if not self.loaded or (default_class, today) != (self.default_class, self.today):
             self.form_key += 1
         self.default_class, self.today = default_class, today
+        self.default_end = announcements.default_end(calendar.today).isoformat()
         self.form_error = ""
         try:
             await self._refresh()
@@ -198,9 +203,13 @@ class AnnouncementsState(SessionState):
     async def post(self, form: dict[str, Any]) -> Any:
         """Publish the announcement from the form (the service checks audience and class)."""
         starts, ends = parse_day(form.get("starts_on")), parse_day(form.get("ends_on"))
-        if starts is None or ends is None:
-            self.form_error = "Укажите даты начала и окончания."
+        event = parse_day(form.get("event_on"))
+        if starts is None:
+            self.form_error = "Укажите дату начала."
             return None
+        # The end left as proposed follows a later event: the meeting's day is still shown.
+        if ends is not None and event is not None and form.get("ends_on") == self.default_end:
+            ends = max(ends, event)
         audience = str(form.get("audience", "") or Audience.CLASS.value)
         try:
             await run_service(
@@ -212,6 +221,7 @@ class AnnouncementsState(SessionState):
                 body=str(form.get("body", "")),
                 starts_on=starts,
                 ends_on=ends,
+                event_on=event,
             )
             await self._refresh()
         except DomainError as e:

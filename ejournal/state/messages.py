@@ -88,6 +88,8 @@ class MessagesState(SessionState):
     children: list[Option] = []
     compose_child: str = ""
     recipients: list[Option] = []
+    # The «Кому» list's search box: by name, role or subject, any case.
+    recipient_query: str = ""
     form_error: str = ""
     loaded: bool = False
     _school_zone: str = ""
@@ -159,7 +161,23 @@ class MessagesState(SessionState):
         self.form_error = ""
         return rx.toast.success("Сообщение отправлено.", position=TOAST_AT)
 
+    @rx.var
+    def shown_recipients(self) -> list[Option]:
+        """The recipients whose name, role or child holds every word typed in the search."""
+        words = self.recipient_query.casefold().split()
+        return [
+            r
+            for r in self.recipients
+            if all(w in f"{r['label']} {r['detail']}".casefold() for w in words)
+        ]
+
+    @requires(Permission.MESSAGE_SEND)
+    async def search_recipients(self, text: str) -> Any:
+        """Filter the «Кому» list (display only: the service checks the chosen one)."""
+        self.recipient_query = str(text)[:100]
+
     def _clear_form(self) -> None:
+        self.recipient_query = ""
         self.form_error = ""
         self.classes, self.compose_class, self.students = [], "", []
         self.children, self.compose_child, self.recipients = [], "", []
@@ -210,8 +228,19 @@ class MessagesState(SessionState):
             self.compose_child, self.recipients = "", []
             return rx.toast.error(e.message, position=TOAST_AT)
         self.compose_child = str(sid)
-        self.recipients = [option(r.user_id, r.name, r.detail) for r in found]
+        self.recipient_query = ""
+        child = self._child_label(sid)
+        # One line each: the person, what they are to the child, and the child.
+        self.recipients = [
+            option(r.user_id, r.name, f"{r.detail} · {child}" if child else r.detail) for r in found
+        ]
         return None
+
+    def _child_label(self, student_id: int) -> str:
+        for c in [*self.children, *self.students]:
+            if c["value"] == str(student_id):
+                return c["label"]
+        return ""
 
     async def _load_students(self, class_id: Any) -> Any:
         cid = _as_int(class_id)

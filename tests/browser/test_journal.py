@@ -524,3 +524,97 @@ def test_four_teachers_typing_at_once_lose_no_mark(
     finally:
         for context in contexts:
             context.close()
+
+
+def test_54_in_a_one_mark_column_shows_the_old_value_and_the_reason(
+    page: Any, school: JournalSchool
+):
+    """Typing 5 then 4 into a maths cell that holds a mark: the cell goes back to the old
+    mark with the reason on it — never a saved 5, never a red unsaved value."""
+    log_in(page, "teacher")
+    open_grid(page, school)
+    cell = column_cells(page, school.lesson_id).nth(10)
+    sid = student_of(cell)
+    cell.click()
+    page.keyboard.type("3")
+    page.keyboard.press("Enter")
+    wait_saved(page, cell, "3")
+    cell.click()
+    page.keyboard.type("54")  # as a teacher types it: two keys in a row
+    page.wait_for_function(
+        "el => (el.getAttribute('data-f') || '').includes('!') && !el.hasAttribute('data-pending')",
+        arg=cell.element_handle(),
+    )
+    assert cell.input_value() == "3" and cell.get_attribute("data-v") == "3"
+    td = cell.locator("xpath=..")
+    assert "«54» не сохранено" in (td.get_attribute("data-note") or "")
+    assert "прежнее значение: «3»" in (td.get_attribute("data-note") or "")
+    assert "u" not in (cell.get_attribute("data-f") or "")
+    assert not cell.evaluate("el => el.classList.contains('ej-unsaved')")
+    page.locator("#ej-message", has_text="«54» не сохранено").wait_for()
+    assert server_cell(school, sid, school.lesson_id) == "3"
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(ARTIFACTS / "journal-54-refused.png"))
+
+
+def test_a_read_only_page_shows_no_typing_hint(page: Any, school: JournalSchool):
+    """The deputy's page has no typing hint, no «сохранено / не сохранено» legend and no
+    «Выставить расчётные»; the teacher's page has the hint."""
+    log_in(page, "deputy")
+    open_grid(page, school)
+    page.locator("#ej-legend").wait_for()
+    assert page.locator("#ej-typing-hint").count() == 0
+    assert page.locator("#ej-legend .ej-sw-saved").count() == 0
+    assert page.locator("#ej-legend .ej-sw-unsaved").count() == 0
+    assert page.locator("#ej-bulk-open").count() == 0
+    assert page.get_by_text("Страница открыта только для просмотра.").count() == 1
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(ARTIFACTS / "journal-read-only.png"))
+
+
+def test_the_teacher_takes_the_suggested_period_marks_in_one_step(page: Any, school: JournalSchool):
+    """«Выставить расчётные» previews each student's suggestion and saves them all."""
+    log_in(page, "teacher")
+    open_grid(page, school)
+    assert "одна отметка в клетке" in page.locator("#ej-typing-hint").inner_text()
+    page.locator("#ej-bulk-open").click()
+    rows = page.locator(".ej-bulk-table tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == page.locator("#ej-body tr").count()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / "journal-bulk-preview.png"))
+    new = page.locator('.ej-bulk-table tr[data-status="new"]').count()
+    page.get_by_role("button", name="Сохранить все").click()
+    page.locator("#ej-message", has_text="Выставлено отметок за период").wait_for()
+    assert f"Выставлено отметок за период: {new}" in page.locator("#ej-message").inner_text()
+
+
+def test_the_class_teacher_excuses_a_students_days_with_a_preview(page: Any, school: JournalSchool):
+    """On /class: a student and days chosen, the covered absences listed, then all excused."""
+    log_in(page, "classteacher")
+    page.goto("/class")
+    rows = page.locator("#class-absences tbody tr")
+    rows.first.wait_for()
+    first = rows.first
+    name = first.locator("td").first.inner_text().split("\n")[0].strip()
+    page.locator("#range-student").select_option(label=name)
+    today = dt.date.today()
+    page.locator("#range-from").fill((today - dt.timedelta(days=27)).isoformat())
+    page.locator("#range-to").fill(today.isoformat())
+    page.locator("#range-reason").fill("справка № 12")
+    page.get_by_role("button", name="Показать пропуски").click()
+    preview = page.locator("#range-preview tbody tr")
+    preview.first.wait_for()
+    covered = [
+        int(preview.nth(n).get_attribute("data-attendance") or "0") for n in range(preview.count())
+    ]
+    page.locator("#excuse-days").screenshot(path=str(ARTIFACTS / "class-excuse-days.png"))
+    page.locator("#range-confirm").click()
+    page.get_by_text(f"по уважительной причине — {len(covered)}").wait_for()
+    engine = make_engine(school.db_url)
+    with Session(engine) as s:
+        stored = [s.get(Attendance, a) for a in covered]
+    engine.dispose()
+    assert [(a.status, a.reason) for a in stored if a] == [("excused", "справка № 12")] * len(
+        covered
+    )

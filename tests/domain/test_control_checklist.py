@@ -186,6 +186,36 @@ def test_mark_gap_counts_from_the_last_mark_before_the_window(
     assert oct5.id is not None  # a held lesson inside the stretch
 
 
+def test_mark_gap_does_not_count_the_holidays(session: Session, tiny: TinySchool) -> None:
+    """Marks on 20 October and 10 November are 21 calendar days apart, but 11 of them are
+    the autumn holidays (25 October – 4 November): 9 school days, allowed; a student with
+    marks on 12 October and 10 November waited 17 school days — reported as such."""
+    maths, s, by = tiny.maths_5a, tiny.students, tiny.actors["maths"]
+    oct12, oct20 = lesson(session, maths, D(2026, 10, 12)), lesson(session, maths, D(2026, 10, 20))
+    lesson(session, maths, D(2026, 11, 6))  # held, nobody marked
+    nov10 = lesson(session, maths, D(2026, 11, 10))
+    add_mark(session, oct20, s[0], 4, author=by)
+    add_mark(session, oct12, s[1], 4, author=by)
+    for student in (s[0], s[1]):
+        add_mark(session, nov10, student, 5, author=by)
+    evening = dt.datetime(2026, 11, 10, 20, 0, tzinfo=MSK)
+    window = month_window(session, tiny.school.id or 0, "2026-11", on=evening.date())
+    found = [
+        f
+        for f in run_checklist(
+            session,
+            actor=tiny.actors["deputy"],
+            window=window,
+            rules=frozenset({"mark_gap"}),
+            now=evening,
+        )
+        if f.student_id in (s[0].id, s[1].id)
+    ]
+    assert [f.student_id for f in found] == [s[1].id]
+    assert "17 дней подряд (без каникул)" in found[0].text
+    assert "с 13.10.2026 по 09.11.2026" in found[0].text
+
+
 # --------------------------------------------------------------------------- 2 marks_late
 
 

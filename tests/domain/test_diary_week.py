@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from ejournal.domain.diary.announcements import post_announcement
 from ejournal.domain.diary.child import children_of, confirm_week
-from ejournal.domain.diary.week import DiaryLesson, safe_links, week
+from ejournal.domain.diary.homework import safe_links
+from ejournal.domain.diary.week import DiaryLesson, week
 from ejournal.domain.errors import PermissionDenied
 from ejournal.domain.models import Audience
 from tests.domain.diary_factories import A_MONDAY, Q1_END, World, build_world

@@ -126,6 +126,19 @@ def test_two_marks_refused_in_an_oral_lesson(
     assert _stored(session) == ([], [])
 
 
+def test_54_in_a_one_mark_column_is_refused_whole_and_keeps_the_old_mark(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """A cell holding 3 typed over with "54" in an oral lesson: neither 5 nor 4 is stored,
+    the 3 and its version stay, and no audit row is written."""
+    old = _write(session, tiny, lesson, "3").cell
+    before = (_stored(session), _audit_count(session))
+    with pytest.raises(ValidationError, match="Две отметки"):
+        _write(session, tiny, lesson, "54", version=old.version)
+    assert (_stored(session), _audit_count(session)) == before
+    assert [(m.value, m.version) for m in session.exec(select(Mark)).all()] == [(3, old.version)]
+
+
 def test_two_marks_refused_in_maths(session: Session, tiny: TinySchool) -> None:
     """Even a dictation-type column in maths takes one mark: the subject does not allow two."""
     lesson = add_lesson(session, tiny.maths_5a, RECENT, 4, work_type=tiny.dictation)

@@ -12,6 +12,7 @@ from sqlmodel import col, func, select
 
 from ejournal.domain.control import checklist
 from ejournal.domain.models import (
+    AcademicYear,
     ClassGroup,
     Message,
     MessageThread,
@@ -82,6 +83,13 @@ def test_the_deputy_sees_figures_charts_and_the_checklist(school: School):
     assert st.findings and all(f["rule"] == st.group for f in st.findings)
     assert all(f["link"].startswith("/journal?a=") for f in st.findings if f["link"])
     assert st.columns and st.rows  # the fill report's table
+    # The running term's forecast per class, with a range and its accuracy in words.
+    assert st.forecasts and not st.forecast_busy
+    assert all("(" in f["progress"] and "%" in f["quality"] for f in st.forecasts)
+    assert "сбывались" in st.forecast_note or "не измерена" in st.forecast_note
+    # The trend: успеваемость and качество over the periods that have ended (1st quarter).
+    assert [t.name for t in st.trend.data] == ["успеваемость", "качество"]
+    assert "1 четверть" in list(st.trend.data[0].x)
 
 
 def test_grouping_by_teacher_lists_teachers_with_their_counts(school: School):
@@ -135,7 +143,11 @@ def test_a_teacher_sees_only_own_lessons_and_cannot_send(school: School):
             s.exec(
                 select(ClassGroup.grade, ClassGroup.letter)
                 .join(TeachingAssignment, col(TeachingAssignment.class_id) == ClassGroup.id)
-                .where(TeachingAssignment.teacher_id == actor.staff_id)
+                .join(AcademicYear, col(AcademicYear.id) == ClassGroup.year_id)
+                .where(
+                    TeachingAssignment.teacher_id == actor.staff_id,
+                    col(AcademicYear.is_current).is_(True),
+                )
             ).all()
         )
     assert {c["label"] for c in st.classes} == {f"{g} «{letter}»" for g, letter in own}

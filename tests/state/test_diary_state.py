@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,22 +14,31 @@ from sqlmodel import func, select
 from ejournal.domain.diary import announcements, messages
 from ejournal.domain.diary.calendar import DEFAULT_TIMEZONE, today_in
 from ejournal.domain.models import (
+    AcademicYear,
     Announcement,
     AuditLog,
+    Lesson,
+    Mark,
     Message,
     MessageThread,
     Parent,
     ParentLink,
+    Period,
+    PeriodMark,
     Role,
     RoleGrant,
+    Staff,
     Student,
+    Subject,
+    TeachingAssignment,
     ThreadParticipant,
+    TimetableSlot,
     User,
     WeekAcknowledgement,
 )
 from ejournal.domain.people.auth import load_actor
 from ejournal.domain.people.passwords import hash_password
-from ejournal.state.diary import DiaryMarksState, DiaryState, week_title
+from ejournal.state.diary import DiaryMarksState, DiaryState, day_month, week_title
 from ejournal.state.diary_staff import AnnouncementsState, ConfirmationsState
 from ejournal.state.messages import MessagesState
 from tests.state.conftest import StateWorld, call
@@ -115,6 +125,129 @@ def test_a_parent_confirms_their_own_childs_week(world: StateWorld):
     assert st.confirmed
 
 
+def _math_for_class(world: StateWorld) -> tuple[int, int]:
+    """Maths for the tiny school's 5 «А», taught by the teacher: (assignment id, subject id)."""
+    with world.session() as s:
+        school = world.school
+        staff = s.exec(
+            select(Staff).where(Staff.user_id == school.accounts[Role.TEACHER].user_id)
+        ).one()
+        year = s.exec(select(AcademicYear).where(AcademicYear.school_id == school.school_id)).one()
+        subject = Subject(school_id=school.school_id, name="Математика")
+        s.add(subject)
+        s.flush()
+        assignment = TeachingAssignment(
+            year_id=year.id or 0,
+            teacher_id=staff.id or 0,
+            class_id=school.class_id,
+            subject_id=subject.id or 0,
+            hours_per_week=Decimal("4"),
+        )
+        s.add(assignment)
+        s.commit()
+        return assignment.id or 0, subject.id or 0
+
+
+def test_the_week_page_says_what_is_due_tomorrow(world: StateWorld):
+    """Homework set today is on «на завтра» (the next school day's maths lesson), with the
+    lesson it was set at; the page's title names that day."""
+    assignment_id, _ = _math_for_class(world)
+    with world.session() as s:
+        for weekday in range(1, 6):
+            s.add(
+                TimetableSlot(
+                    assignment_id=assignment_id,
+                    weekday=weekday,
+                    number=2,
+                    valid_from=dt.date(2026, 9, 1),
+                )
+            )
+        s.add(Lesson(assignment_id=assignment_id, date=TODAY, number=2, homework="№ 101"))
+        s.commit()
+    st = world.state(DiaryState, world.token(Role.PARENT))
+    call(DiaryState.load, st)
+    nxt = TODAY + dt.timedelta(days=1)
+    while nxt.isoweekday() > 5:
+        nxt += dt.timedelta(days=1)
+    assert st.tomorrow_title.startswith("На ") and st.tomorrow_title.endswith(day_month(nxt))
+    assert [(h["subject"], h["text"], h["origin"]) for h in st.tomorrow] == [
+        ("Математика", "№ 101", f"задано на уроке {TODAY:%d.%m}")
+    ]
+
+
+def _quarter_with_marks(world: StateWorld, starts: dt.date, ends: dt.date) -> str:
+    """A quarter with the child's maths marks 2 and 1 (and a period mark 2): its id."""
+    assignment_id, subject_id = _math_for_class(world)
+    author = world.school.accounts[Role.TEACHER].user_id
+    with world.session() as s:
+        year = s.exec(
+            select(AcademicYear).where(AcademicYear.school_id == world.school.school_id)
+        ).one()
+        period = Period(
+            year_id=year.id or 0,
+            kind="quarter",
+            number=1,
+            name="1 четверть",
+            starts_on=starts,
+            ends_on=ends,
+        )
+        s.add(period)
+        for i, value in enumerate((2, 1)):
+            lesson = Lesson(
+                assignment_id=assignment_id, date=starts + dt.timedelta(days=i), number=1
+            )
+            s.add(lesson)
+            s.flush()
+            s.add(
+                Mark(
+                    student_id=world.school.student_id,
+                    lesson_id=lesson.id or 0,
+                    value=value,
+                    author_id=author,
+                )
+            )
+        s.flush()
+        s.add(
+            PeriodMark(
+                student_id=world.school.student_id,
+                subject_id=subject_id,
+                period_id=period.id or 0,
+                value=2,
+                author_id=author,
+            )
+        )
+        s.commit()
+        return str(period.id)
+
+
+def test_a_closed_quarter_shows_its_final_mark_and_offers_no_what_is_needed(world: StateWorld):
+    """After the quarter (and its publication) the table's last column is the final «2»,
+    titled «Итог»; nothing says «Сейчас выходит»."""
+    period_id = _quarter_with_marks(
+        world, TODAY - dt.timedelta(days=60), TODAY - dt.timedelta(days=10)
+    )
+    st = world.state(DiaryMarksState, world.token(Role.PARENT))
+    call(DiaryMarksState.load, st)
+    call(DiaryMarksState.open_marks, st, world.school.student_id, period_id)
+    (row,) = st.subjects
+    assert (row["final"], row["final_is_suggested"], row["suggested"]) == ("2", False, "")
+    assert (st.closed, st.final_title) == (True, "Итог")
+    assert [m["value"] for m in row["marks"]] == ["2", "1"]
+
+
+def test_a_running_quarter_shows_what_it_would_give(world: StateWorld):
+    """While the quarter runs the last column is the suggested mark, marked as such."""
+    period_id = _quarter_with_marks(
+        world, TODAY - dt.timedelta(days=10), TODAY + dt.timedelta(days=30)
+    )
+    st = world.state(DiaryMarksState, world.token(Role.PARENT))
+    call(DiaryMarksState.load, st)
+    call(DiaryMarksState.open_marks, st, world.school.student_id, period_id)
+    (row,) = st.subjects
+    assert row["final_is_suggested"] and row["final"] == row["suggested"] == "2"
+    assert (st.closed, st.final_title) == (False, "Выходит")
+
+
 # --------------------------------------------------------------------------- forged child ids
 
 FamilyCall = Callable[[StateWorld, int], tuple[Any, Any, Callable[[Any], bool]]]
@@ -122,7 +255,8 @@ FamilyCall = Callable[[StateWorld, int], tuple[Any, Any, Callable[[Any], bool]]]
 
 def _week(world: StateWorld, child: int) -> tuple[Any, Any, Callable[[Any], bool]]:
     st = world.state(DiaryState, world.token(Role.PARENT))
-    return st, call(DiaryState.open_week, st, child, MONDAY.isoformat()), lambda s: not s.days
+    result = call(DiaryState.open_week, st, child, MONDAY.isoformat())
+    return st, result, lambda s: not s.days and not s.tomorrow and not s.tomorrow_title
 
 
 def _choose(world: StateWorld, child: int) -> tuple[Any, Any, Callable[[Any], bool]]:
@@ -349,10 +483,12 @@ def test_a_class_teachers_announcement_reaches_the_parents_week(world: StateWorl
 
 
 def test_the_confirmations_week_is_labelled_with_its_school_days(world: StateWorld):
-    """On a five-day school the label runs Monday to Friday, as the diary's days do."""
+    """On a five-day school the label runs Monday to Friday, as the diary's days do, and
+    the page opens on the last finished week (this one after Friday, else the one before)."""
     st = world.state(ConfirmationsState, world.token(Role.CLASS_TEACHER))
     call(ConfirmationsState.load, st)
-    assert st.week_label == week_title(MONDAY, MONDAY + dt.timedelta(days=4))
+    monday = MONDAY if TODAY.weekday() >= 5 else MONDAY - dt.timedelta(days=7)
+    assert st.week_label == week_title(monday, monday + dt.timedelta(days=4))
 
 
 # --------------------------------------------------------------------------- managing announcements

@@ -57,6 +57,8 @@ class AuditAction(StrEnum):
     PERIOD_MARK_SET = "journal.period_mark.set"
     PERIOD_MARK_CLEAR = "journal.period_mark.clear"
     SETTINGS_UPDATE = "school.settings.update"  # thresholds, rounding, work types' weights
+    RISK_MESSAGE = "forecast.risk.message"  # parents told of a forecast «2» or non-attestation
+    NOTICE_SETTINGS = "notice.settings"  # a family's e-mail choices (new items, digest)
 
 
 class AuditEntity(StrEnum):
@@ -73,6 +75,7 @@ class AuditEntity(StrEnum):
     LESSON = "lesson"
     PERIOD_MARK = "period_mark"
     WORK_TYPE = "work_type"
+    MESSAGE_THREAD = "message_thread"
 
 
 #: The Russian name of each action, as the audit viewer shows it.
@@ -102,6 +105,8 @@ ACTION_TITLES: dict[AuditAction, str] = {
     AuditAction.PERIOD_MARK_SET: "Итоговая отметка",
     AuditAction.PERIOD_MARK_CLEAR: "Итоговая отметка снята",
     AuditAction.SETTINGS_UPDATE: "Настройки школы изменены",
+    AuditAction.RISK_MESSAGE: "Родителям: риск неудовлетворительной отметки",
+    AuditAction.NOTICE_SETTINGS: "Уведомления по почте",
 }
 
 #: The Russian name of each kind of record.
@@ -117,6 +122,7 @@ ENTITY_TITLES: dict[AuditEntity, str] = {
     AuditEntity.LESSON: "урок",
     AuditEntity.PERIOD_MARK: "итоговая отметка",
     AuditEntity.WORK_TYPE: "вид работы",
+    AuditEntity.MESSAGE_THREAD: "переписка",
 }
 
 

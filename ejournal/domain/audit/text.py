@@ -64,6 +64,9 @@ FIELD_LABELS: dict[str, str] = {
     "title": "Заголовок",
     "starts_on": "С",
     "ends_on": "По",
+    "event_on": "Дата события",
+    "email_new": "Письма о новом",
+    "email_digest": "Недельная сводка",
     "kind": "Вид",
     "lesson_id": "Урок",
     "subject_id": "Предмет",
@@ -333,7 +336,7 @@ def _value(key: str, value: Any, names: _Names, entity: str) -> str:
         return AUDIENCE_TITLES.get(str(value), str(value))
     if key == "kind":
         return REMARK_KINDS.get(str(value), str(value))
-    if key in ("date", "starts_on", "ends_on", "today"):
+    if key in ("date", "starts_on", "ends_on", "event_on", "today"):
         return _day(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)

@@ -57,7 +57,7 @@ RULES: tuple[Rule, ...] = (
         "Для каждого учащегося по каждому предмету с отметками (кроме 1 классов): промежуток "
         "без текущих отметок длиннее установленного числа дней (по умолчанию 14) — от последней "
         "отметки перед окном (или от зачисления), между отметками и до последнего учтённого "
-        "дня, — если в нём были проведённые уроки.",
+        "дня, — если в нём были проведённые уроки; дни каникул не считаются.",
     ),
     Rule(
         "marks_late",
@@ -159,6 +159,12 @@ def _names(rows: JournalRows, students: list[int]) -> str:
 # --------------------------------------------------------------------------- 1 mark_gap
 
 
+def _school_days(first: int, last: int, breaks: list[tuple[int, int]]) -> int:
+    """Days from `first` to `last` (ordinals, inclusive) less the holidays among them."""
+    off = sum(max(0, min(last, b) - max(first, f) + 1) for f, b in breaks)
+    return last - first + 1 - off
+
+
 def mark_gap(rows: JournalRows) -> list[Finding]:
     """Students with a stretch of more than N days without a current mark [000 §4.3.1]."""
     gap = rows.school.control_mark_gap_days
@@ -172,6 +178,13 @@ def mark_gap(rows: JournalRows) -> list[Finding]:
             continue
         # Days as ordinals: plain integer arithmetic for every student's stretches.
         held_days = sorted({x.date.toordinal() for x in held})
+        # Holidays do not count towards a stretch: «once in two weeks» means school weeks.
+        breaks = [
+            (h_from.toordinal(), h_to.toordinal())
+            for year, h_from, h_to, g1, g2 in rows.holidays
+            if year == a.year_id and g1 <= a.grade <= g2
+        ]
+
         mark_days: dict[int, set[int]] = defaultdict(set)
         for x in rows.lessons_of.get(a.id, ()):
             if start <= x.date <= stop and x.id in rows.marks_of:
@@ -200,7 +213,7 @@ def mark_gap(rows: JournalRows) -> list[Finding]:
                     begin = max(before.toordinal() + 1, begun.toordinal())
                 for end in [*(d for d in days if first <= d <= last), last + 1]:
                     # The stretch from `begin` to the day before `end` has no mark.
-                    if end - begin >= gap:
+                    if end - begin >= gap and _school_days(begin, end - 1, breaks) > gap:
                         lessons = bisect.bisect_left(held_days, end) - bisect.bisect_left(
                             held_days, begin
                         )
@@ -211,9 +224,9 @@ def mark_gap(rows: JournalRows) -> list[Finding]:
                 continue
             first, last, lessons_count = max(runs, key=lambda r: (r[1] - r[0], r[0]))
             begin_day, end_day = dt.date.fromordinal(first), dt.date.fromordinal(last)
-            length = last - first + 1
+            school_days = _school_days(first, last, breaks)
             text = (
-                f"Нет текущих отметок {_days(length)} подряд: с {_d(begin_day)} по "
+                f"Нет текущих отметок {_days(school_days)} подряд (без каникул): с {_d(begin_day)} по "
                 f"{_d(end_day)} (уроков за это время: {lessons_count})"
             )
             if len(runs) > 1:
@@ -226,7 +239,7 @@ def mark_gap(rows: JournalRows) -> list[Finding]:
                     student_id=student,
                     day=begin_day,
                     period_id=rows.term_id(a, end_day),
-                    gap_days=length,
+                    gap_days=school_days,
                     starts_on=begin_day,
                     ends_on=end_day,
                 )

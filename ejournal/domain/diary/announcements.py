@@ -48,6 +48,17 @@ class AnnouncementView:
     starts_on: dt.date
     ends_on: dt.date
     author_name: str
+    event_on: dt.date | None = None
+
+
+#: Without an end date an announcement shows for a week (and at least until its event).
+DEFAULT_DAYS_SHOWN = 7
+
+
+def default_end(starts_on: dt.date, event_on: dt.date | None = None) -> dt.date:
+    """The end date the form proposes: a week after the start, never before the event."""
+    end = starts_on + dt.timedelta(days=DEFAULT_DAYS_SHOWN)
+    return max(end, event_on) if event_on is not None else end
 
 
 def _view(a: Announcement, author: Staff | None) -> AnnouncementView:
@@ -61,6 +72,7 @@ def _view(a: Announcement, author: Staff | None) -> AnnouncementView:
         starts_on=a.starts_on,
         ends_on=a.ends_on,
         author_name="" if author is None else full_name(author.last_name, author.first_name),
+        event_on=a.event_on,
     )
 
 
@@ -73,9 +85,14 @@ def post_announcement(
     title: str,
     body: str,
     starts_on: dt.date,
-    ends_on: dt.date,
+    ends_on: dt.date | None = None,
+    event_on: dt.date | None = None,
 ) -> AnnouncementView:
-    """Publish an announcement; a class teacher may address only their own class."""
+    """Publish an announcement; a class teacher may address only their own class.
+
+    Without `ends_on` it shows for a week; an announcement of an event (`event_on`, a
+    meeting) shows at least until the event's day and cannot end before it.
+    """
     try:
         aud = Audience(audience)
     except ValueError:
@@ -97,8 +114,17 @@ def post_announcement(
     body = clean_text(body, field=TextField.ANNOUNCEMENT_BODY)
     if not body:
         raise ValidationError("Введите текст объявления.")
+    if ends_on is None:
+        ends_on = default_end(starts_on, event_on)
     if ends_on < starts_on:
         raise ValidationError("Дата окончания раньше даты начала.")
+    if event_on is not None and event_on < starts_on:
+        raise ValidationError("Дата события раньше даты начала показа.")
+    if event_on is not None and ends_on < event_on:
+        raise ValidationError(
+            f"Объявление о событии {event_on:%d.%m.%Y} должно показываться до дня события: "
+            "дата окончания не раньше даты события."
+        )
     row = Announcement(
         school_id=actor.school_id,
         author_id=actor.user_id,
@@ -108,6 +134,7 @@ def post_announcement(
         body=body,
         starts_on=starts_on,
         ends_on=ends_on,
+        event_on=event_on,
     )
     session.add(row)
     session.flush()
@@ -117,7 +144,9 @@ def post_announcement(
         action=AuditAction.ANNOUNCEMENT_POST,
         entity=AuditEntity.ANNOUNCEMENT,
         entity_id=row.id,
-        after=audit.snapshot(row, ("audience", "class_id", "title", "starts_on", "ends_on")),
+        after=audit.snapshot(
+            row, ("audience", "class_id", "title", "starts_on", "ends_on", "event_on")
+        ),
     )
     author = session.exec(select(Staff).where(Staff.user_id == actor.user_id)).first()
     return _view(row, author)

@@ -132,3 +132,14 @@ __all__ = [
     "school_timezone",
     "today_in",
 ]
+
+
+def last_finished_week(today: dt.date, days_per_week: int) -> dt.date:
+    """The Monday of the last school week that has ended by `today`.
+
+    «Ознакомление» opens there: on a Monday (or mid-week) the current week is only begun
+    and would show «0 из 23»; after Friday of a five-day school that week is finished.
+    """
+    monday = today - dt.timedelta(days=today.weekday())
+    last_school_day = monday + dt.timedelta(days=days_per_week - 1)
+    return monday if today > last_school_day else monday - dt.timedelta(days=7)

@@ -7,9 +7,10 @@ Days with no lesson records yet show the timetable's planned lessons.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import or_
@@ -28,6 +29,7 @@ from ejournal.domain.diary.child import (
     remark_entries,
     week_monday,
 )
+from ejournal.domain.diary.homework import DueHomework, homework_around, safe_links
 from ejournal.domain.models import (
     Attendance,
     AttendanceStatus,
@@ -88,6 +90,12 @@ class DiaryLesson:
     cancelled: bool
     substitute: bool
     planned: bool
+    assignment_id: int = 0
+    homework_none: bool = False  # the teacher said «не задано» at this lesson
+    # When the homework set at this lesson is due (None: none set, or no next lesson known).
+    homework_due_on: dt.date | None = None
+    # Homework due at this lesson (set at an earlier one): what the family reads on the day.
+    due: list[DueHomework] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,8 @@ class DiaryDay:
     holiday: str | None
     lessons: list[DiaryLesson]
     remarks: list[RemarkEntry]
+    # Homework due this day with no lesson of its subject that day (a day the teacher chose).
+    due_elsewhere: list[DueHomework] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -112,16 +122,6 @@ class DiaryWeek:
     confirmed: bool  # a parent confirmed the week («Ознакомлен»): this parent, if a parent asks
     confirmed_at: dt.datetime | None
     can_confirm: bool
-
-
-def safe_links(text: str) -> list[str]:
-    """The homework's links, one a line, keeping only http(s) URLs (no javascript: …)."""
-    links = []
-    for line in text.splitlines():
-        url = line.strip()
-        if url.lower().startswith(("http://", "https://")) and " " not in url:
-            links.append(url)
-    return links
 
 
 @read_only
@@ -203,6 +203,18 @@ def week(
         ).all():
             absences[absence.lesson_id] = absence
     holidays = holidays_for(session, ctx)
+    subject_names = {
+        a_id: (a.subject_id, "" if (s := subjects.get(a.subject_id)) is None else s.name)
+        for a_id, a in assignments.items()
+    }
+    homework = homework_around(
+        session, ctx, monday, last, subject_names=subject_names, holidays=holidays
+    )
+    due_of_set = {h.set_lesson_id: h.due_on for h in homework}
+    due_by: dict[tuple[dt.date, int], list[DueHomework]] = defaultdict(list)
+    for h in sorted(homework, key=lambda h: (h.set_on, h.set_lesson_id)):
+        if h.due_on is not None and monday <= h.due_on <= last:
+            due_by[(h.due_on, h.assignment_id)].append(h)
     day_remarks: dict[dt.date, list[RemarkEntry]] = defaultdict(list)
     for r in remark_entries(session, ctx, between=(monday, last)):
         day_remarks[r.date].append(r)
@@ -244,7 +256,7 @@ def week(
                 room=lesson.room,
                 teacher_name=teacher(lesson.substitute_teacher_id or a.teacher_id),
                 topic=lesson.topic,
-                homework=lesson.homework or ("не задано" if lesson.homework_none else ""),
+                homework=lesson.homework,
                 homework_links=safe_links(lesson.homework_links),
                 work_type_abbreviation="" if lesson_wt is None else lesson_wt.abbreviation,
                 marks=mark_views,
@@ -258,6 +270,9 @@ def week(
                 cancelled=lesson.cancelled,
                 substitute=lesson.substitute_teacher_id is not None,
                 planned=False,
+                assignment_id=lesson.assignment_id,
+                homework_none=lesson.homework_none,
+                homework_due_on=due_of_set.get(lesson.id),
             )
         )
     for slot in slots:
@@ -289,8 +304,22 @@ def week(
                 cancelled=False,
                 substitute=False,
                 planned=True,
+                assignment_id=slot.assignment_id,
             )
         )
+
+    def with_due(day: dt.date, lessons: list[DiaryLesson]) -> list[DiaryLesson]:
+        """Homework due this day goes under the day's first lesson of its subject."""
+        out = []
+        for lesson in sorted(lessons, key=lambda x: (x.number, x.subject_name)):
+            due = [] if lesson.cancelled else due_by.pop((day, lesson.assignment_id), [])
+            out.append(dataclasses.replace(lesson, due=due) if due else lesson)
+        return out
+
+    placed = {day: with_due(day, by_day.get(day, [])) for day in days}
+    elsewhere: dict[dt.date, list[DueHomework]] = defaultdict(list)
+    for (day, _assignment), items in due_by.items():
+        elsewhere[day].extend(items)
 
     diary_days = [
         DiaryDay(
@@ -298,8 +327,9 @@ def week(
             weekday_name=WEEKDAY_NAMES[day.weekday()],
             is_today=day == today,
             holiday=holiday_name(holidays, day),
-            lessons=sorted(by_day.get(day, []), key=lambda x: (x.number, x.subject_name)),
+            lessons=placed[day],
             remarks=day_remarks.get(day, []),
+            due_elsewhere=sorted(elsewhere.get(day, []), key=lambda h: h.subject_name),
         )
         for day in days
     ]

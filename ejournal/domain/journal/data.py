@@ -85,6 +85,8 @@ class LessonColumn:
     attendance_taken_at: dt.datetime | None = None
     # A lesson held (not cancelled, not in the future) whose attendance nobody recorded.
     attendance_missing: bool = False
+    # The day the teacher chose for the homework; None: the next lesson of the subject.
+    homework_due_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -290,3 +292,59 @@ class PageChanges:
     lessons: tuple[LessonColumn, ...] = ()
     students: tuple[StudentRow, ...] = ()  # refreshed figures of students whose cells changed
     reload: bool = False  # columns were added: load the page again
+
+
+@dataclass(frozen=True)
+class PeriodMarkProposal:
+    """One student's row of «выставить расчётные»: the suggestion beside what is stored.
+
+    `status`: "new" (no mark yet, a suggestion), "same" (the stored mark is the suggested
+    one), "differs" (a different mark is stored), "no_marks" (no current marks: nothing
+    to suggest).
+    """
+
+    student_id: int
+    number: int
+    full_name: str
+    marks_count: int
+    average: Decimal | None
+    suggested: int | None
+    current: PeriodMarkItem | None
+    status: str
+
+
+@dataclass(frozen=True)
+class PeriodMarkChoice:
+    """A period mark the teacher chose for one student in «выставить расчётные»."""
+
+    student_id: int
+    value: int | None
+    expected_version: int
+    justification: str = ""
+    not_attested: bool = False
+
+
+@dataclass(frozen=True)
+class PeriodMarkRowError:
+    student_id: int
+    message: str
+    current: PeriodMarkResult | None = None  # set for conflicts: what is stored now
+
+
+@dataclass(frozen=True)
+class PeriodMarksResult:
+    """All chosen marks saved, or none (then `errors` names every refused row)."""
+
+    saved: bool
+    marks: tuple[PeriodMarkResult, ...] = ()
+    changed: int = 0
+    errors: tuple[PeriodMarkRowError, ...] = ()
+
+
+@dataclass(frozen=True)
+class StudentChoice:
+    """A student of the class teacher's class, to pick in a form."""
+
+    id: int
+    name: str  # "Иванов Иван Петрович"
+    class_id: int

@@ -426,6 +426,7 @@ def lesson_column(
         attendance_missing=lesson.attendance_taken_at is None
         and not lesson.cancelled
         and lesson.date <= today,
+        homework_due_on=lesson.homework_due_on,
     )
 
 

@@ -67,6 +67,7 @@ from ejournal.domain.journal.read import (
     lesson_column,
 )
 from ejournal.domain.models import (
+    AcademicYear,
     Attendance,
     AttendanceStatus,
     DiaryRemark,
@@ -572,6 +573,7 @@ def _lesson_json(lesson: Lesson) -> dict[str, Any]:
         "homework_links": lesson.homework_links,
         "work_type_id": lesson.work_type_id,
         "homework_none": lesson.homework_none,
+        "homework_due_on": lesson.homework_due_on,
         "attendance_taken_at": lesson.attendance_taken_at,
     }
 
@@ -588,6 +590,8 @@ def set_lesson_details(
     homework_links: str | None = None,
     work_type_id: int | None = None,
     homework_none: bool | None = None,
+    homework_due_on: dt.date | None = None,
+    homework_due_next: bool = False,
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> LessonColumn:
@@ -596,6 +600,9 @@ def set_lesson_details(
     Arguments left None stay as they are. A changed work type re-weighs the column's marks.
     `homework_none=True` records «не задано» and clears the homework and its links; homework
     text saved without it clears «не задано» (the two never stand together).
+    `homework_due_on` is the day the homework is due (not before the lesson, not after the
+    school year); `homework_due_next=True` gives it back to the default, the next lesson of
+    the subject; «не задано» has no due day.
     Grade 1 gets no homework. Refused with ConflictError when the lesson changed since
     `expected_version`. Texts are cleaned and checked against their limits (text_rules)
     before anything is read or written.
@@ -652,6 +659,17 @@ def set_lesson_details(
         lesson.homework_none = homework_none
         if homework_none:
             lesson.homework, lesson.homework_links = "", ""
+    if homework_due_next or lesson.homework_none:
+        lesson.homework_due_on = None
+    elif homework_due_on is not None and homework_due_on != lesson.homework_due_on:
+        if homework_due_on < lesson.date:
+            raise ValidationError(
+                "Срок домашнего задания не может быть раньше урока, на котором его задали."
+            )
+        year = session.get(AcademicYear, info.group.year_id)
+        if year is not None and homework_due_on > year.ends_on:
+            raise ValidationError("Срок домашнего задания — не позже конца учебного года.")
+        lesson.homework_due_on = homework_due_on
     if work_type_id is not None and work_type_id != lesson.work_type_id:
         wt = session.get(WorkType, work_type_id)
         if wt is None or wt.school_id != info.school.id:
@@ -683,10 +701,16 @@ def set_lesson_details(
     stamp = utcnow()
     if before["topic"] != after["topic"] or before["plan_item_id"] != after["plan_item_id"]:
         lesson.topic_set_at = stamp
-    if (before["homework"], before["homework_links"], before["homework_none"]) != (
+    if (
+        before["homework"],
+        before["homework_links"],
+        before["homework_none"],
+        before["homework_due_on"],
+    ) != (
         after["homework"],
         after["homework_links"],
         after["homework_none"],
+        after["homework_due_on"],
     ):
         lesson.homework_set_at = stamp
     if before["work_type_id"] != after["work_type_id"] and wt is not None:
@@ -885,24 +909,25 @@ def _term_standing(
     )
 
 
-def set_period_mark(
+@dataclass(frozen=True)
+class PeriodContext:
+    """An assignment's period-mark page: the assignment, its terms, year and the period."""
+
+    info: AssignmentInfo
+    terms: list[Period]
+    period: Period
+    today: dt.date
+
+
+def period_context(
     session: Session,
     *,
     actor: Actor,
-    student_id: int,
     assignment_id: int,
     period_id: int,
-    value: int | None,
-    expected_version: int | None,
-    not_attested: bool = False,
-    justification: str = "",
     now: dt.datetime | None = None,
-) -> PeriodMarkResult:
-    """Set (or clear, with value None) a quarter, half-year or year mark: 2–5 only.
-
-    A value other than the suggested one needs a one-line justification. "Not attested"
-    only when [004 §5.14] allows it; no "н/а" is ever written.
-    """
+) -> PeriodContext:
+    """Check PERIOD_MARK_WRITE on the assignment and find the period (a term or the year)."""
     info = load_assignment(session, assignment_id)
     permissions.require(
         session,
@@ -918,6 +943,38 @@ def set_period_mark(
     period = next((p for p in [*terms, year_p] if p is not None and p.id == period_id), None)
     if period is None:
         raise NotFound("Такого учебного периода у этого класса нет.")
+    return PeriodContext(info, terms, period, school_today(info.school, now))
+
+
+@dataclass(frozen=True)
+class PeriodMarkPlan:
+    """A period mark judged by the rules and ready to store (`unchanged`: nothing to do)."""
+
+    student_id: int
+    pm: PeriodMark | None
+    current: PeriodMarkResult
+    value: int | None
+    not_attested: bool
+    justification: str
+    unchanged: bool
+
+
+def judge_period_mark(
+    session: Session,
+    ctx: PeriodContext,
+    *,
+    student_id: int,
+    value: int | None,
+    expected_version: int | None,
+    not_attested: bool = False,
+    justification: str = "",
+) -> PeriodMarkPlan:
+    """Every rule of `set_period_mark` for one student, the stored row locked; writes nothing.
+
+    Raises ValidationError, or ConflictError carrying the stored mark when it changed since
+    `expected_version`.
+    """
+    info, period = ctx.info, ctx.period
     if value is not None and not 2 <= value <= 5:
         raise ValidationError("Отметка за период — только 2, 3, 4 или 5.")
     if value is not None and not_attested:
@@ -925,7 +982,7 @@ def set_period_mark(
     if len(justification.strip().splitlines()) > 1:
         raise ValidationError("Обоснование — одна строка.")
     justification = clean_text(justification, field=TextField.JUSTIFICATION)
-    assert info.group.id is not None and info.subject.id is not None
+    assert info.group.id is not None and info.subject.id is not None and period.id is not None
     spans = enrolment_intervals(
         session,
         class_id=info.group.id,
@@ -942,17 +999,16 @@ def set_period_mark(
         .where(
             PeriodMark.student_id == student_id,
             PeriodMark.subject_id == subject_id,
-            PeriodMark.period_id == period_id,
+            PeriodMark.period_id == period.id,
         )
         .with_for_update()
     ).first()
-    today = school_today(info.school, now)
     if period.kind == PeriodKind.YEAR.value:
         term_marks = session.exec(
             select(PeriodMark).where(
                 PeriodMark.student_id == student_id,
                 PeriodMark.subject_id == subject_id,
-                col(PeriodMark.period_id).in_([p.id for p in terms]),
+                col(PeriodMark.period_id).in_([p.id for p in ctx.terms]),
             )
         ).all()
         suggested = Thresholds.of(info.school).mark(
@@ -960,19 +1016,24 @@ def set_period_mark(
         )
         may_unattest = any(m.not_attested for m in term_marks)
     else:
-        suggested, may_unattest = _term_standing(session, info, period, student_id, spans, today)
-    current = _pm_result(student_id, subject_id, period_id, pm, suggested)
+        suggested, may_unattest = _term_standing(
+            session, info, period, student_id, spans, ctx.today
+        )
+    current = _pm_result(student_id, subject_id, period.id, pm, suggested)
     if (expected_version or 0) != current.version:
         raise ConflictError(
             "Отметку за период уже изменил другой пользователь: проверьте и введите снова.",
             current=current,
         )
+    plan = PeriodMarkPlan(
+        student_id, pm, current, value, not_attested, justification, unchanged=False
+    )
     if (current.value, current.not_attested, current.justification) == (
         value,
         not_attested,
         justification if (value is not None or not_attested) else "",
     ):
-        return current
+        return replace(plan, unchanged=True)
     if not_attested and not may_unattest:
         raise ValidationError(
             "«Не аттестован» допускается, только если пропущено более 75% уроков без "
@@ -984,11 +1045,24 @@ def set_period_mark(
             if suggested is not None
             else "Текущих отметок нет: укажите обоснование отметки в одну строку."
         )
+    return plan
+
+
+def store_period_mark(
+    session: Session, *, actor: Actor, ctx: PeriodContext, plan: PeriodMarkPlan
+) -> PeriodMarkResult:
+    """Write a judged period mark and its audit row; returns the mark as stored."""
+    if plan.unchanged:
+        return plan.current
+    student_id, pm = plan.student_id, plan.pm
+    subject_id, period_id = ctx.info.subject.id or 0, ctx.period.id or 0
+    value, not_attested, justification = plan.value, plan.not_attested, plan.justification
+    suggested = plan.current.suggested
     before = _pm_json(pm, student_id, subject_id, period_id)
     stamp = utcnow()
     if value is None and not not_attested:
         after = _pm_json(None, student_id, subject_id, period_id)
-        row = audit.record(
+        audit.record(
             session,
             actor_id=actor.user_id,
             action=AuditAction.PERIOD_MARK_CLEAR,
@@ -1023,11 +1097,43 @@ def set_period_mark(
         after=_pm_json(pm, student_id, subject_id, period_id),
         reason=justification,
     )
-    pm.version = _next_version(row.id or 0, current.version)
+    pm.version = _next_version(row.id or 0, plan.current.version)
     session.add(pm)
     session.flush()
-    result = _pm_result(student_id, subject_id, period_id, pm, suggested)
-    return result
+    return _pm_result(student_id, subject_id, period_id, pm, suggested)
+
+
+def set_period_mark(
+    session: Session,
+    *,
+    actor: Actor,
+    student_id: int,
+    assignment_id: int,
+    period_id: int,
+    value: int | None,
+    expected_version: int | None,
+    not_attested: bool = False,
+    justification: str = "",
+    now: dt.datetime | None = None,
+) -> PeriodMarkResult:
+    """Set (or clear, with value None) a quarter, half-year or year mark: 2–5 only.
+
+    A value other than the suggested one needs a one-line justification. "Not attested"
+    only when [004 §5.14] allows it; no "н/а" is ever written.
+    """
+    ctx = period_context(
+        session, actor=actor, assignment_id=assignment_id, period_id=period_id, now=now
+    )
+    plan = judge_period_mark(
+        session,
+        ctx,
+        student_id=student_id,
+        value=value,
+        expected_version=expected_version,
+        not_attested=not_attested,
+        justification=justification,
+    )
+    return store_period_mark(session, actor=actor, ctx=ctx, plan=plan)
 
 
 # --------------------------------------------------------------------------- excuses, remarks

@@ -178,6 +178,8 @@ def run_seed(
                 data = SchoolBuilder(
                     number=number, size=spec, year=year, today=today, ids=ids, rng=school_rng,
                     login_prefix="" if number == 1 else f"s{number}.",
+                    # Last year from a generator of its own: this year's draws do not shift.
+                    history_rng=random.Random(f"{seed}:{number}:history"),
                 ).build()  # fmt: skip
             with clock.phase("пароли"):
                 hashing = _Hashing([a.password for a in data.accounts], settings.seed_bcrypt_rounds)

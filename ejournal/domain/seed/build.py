@@ -13,6 +13,7 @@ from ejournal.domain.grading import Thresholds
 from ejournal.domain.models import EnrolmentKind, Gender, LeaveKind, Role
 from ejournal.domain.people.passwords import one_time_password
 from ejournal.domain.seed.curriculum import HOURS, SUBJECT_BY_NAME, SUBJECTS, WORK_TYPES
+from ejournal.domain.seed.history import HistoryBuilder
 from ejournal.domain.seed.names import FullName, NameFactory
 from ejournal.domain.seed.people import (
     LoginBook,
@@ -101,8 +102,10 @@ class SchoolBuilder:
         ids: dict[str, int],
         rng: random.Random,
         login_prefix: str,
+        history_rng: random.Random | None = None,
     ) -> None:
         self.number = number
+        self.history_rng = history_rng
         self.size = size
         self.year = year
         self.today = today
@@ -135,6 +138,8 @@ class SchoolBuilder:
         self._teaching()
         self._journal()
         self._logins_history()
+        if self.history_rng is not None:  # last, so this year's rows stay as they were
+            HistoryBuilder(self, self.history_rng).build()
         return self.data
 
     def _settings(self) -> None:
@@ -578,6 +583,7 @@ class SchoolBuilder:
         self.assignment_infos: list[AssignmentInfo] = []
         self.teacher_for: dict[tuple[int, str], int] = {}
         severity = {t.index: rng.gauss(0.0, 0.22) for t in self.staffing.teachers}
+        self.severity = severity
         skipped_done = False
         forgetful = (self.imperfect["late_marks"], self.imperfect["missing_homework"])
         for a in self.staffing.assignments:
@@ -699,6 +705,7 @@ class SchoolBuilder:
             rng=self.rng,
         )
         journal = builder.build()
+        self.affinity = builder.affinity
         marked = {
             name: sid for name, sid in self.subject_ids.items() if SUBJECT_BY_NAME[name].marked
         }

@@ -344,6 +344,9 @@ class JournalBuilder:
         lessons = self.by_assignment[self.index_of[a.id]]
         no_homework = a.grade == 1
         retest: dict[int, int] = {}  # student → lessons left to re-assess a 2
+        # student → the day of their last mark here: teachers catch up those they have not
+        # asked for a while (most students get a mark at least every two weeks).
+        last_marked: dict[int, dt.date] = {}
         unkept: set[int] = set()  # students whose pending re-assessment follows an unkept 2
         controls = 0  # control works held so far
         skipped_control = False
@@ -422,6 +425,7 @@ class JournalBuilder:
                 and s != a.skipped_student
             ]
             forgotten = present[spread(lesson_id) % len(present)] if forgets and present else None
+            marks_before = len(self.journal.marks)
             for s in present:
                 self.discarding = cancelled or replaced or s == forgotten
                 if wt is not None and wt_code is not None:
@@ -435,10 +439,15 @@ class JournalBuilder:
                     unkept.discard(s)
                     self._mark(a, s, lesson_id, day, number, 1, "answer", retake=True)
                     continue
-                if rng.random() < 0.3:
+                waited = (day - last_marked.get(s, self.year.starts_on)).days
+                if rng.random() < (0.3 if waited < 6 else 0.6 if waited < 10 else 0.92):
                     code = "answer" if rng.random() < 0.65 else "homework"
                     self._mark(a, s, lesson_id, day, number, 1, code)
             self.discarding = False
+            marked_now = {m["student_id"] for m in self.journal.marks[marks_before:]}
+            for s in present:
+                if self.students[s].id in marked_now:
+                    last_marked[s] = day
             for s in list(retest):
                 retest[s] -= 1
                 if retest[s] <= 0:
@@ -535,8 +544,10 @@ class JournalBuilder:
         latest = local_time(day, 16, 55)
         span = max(60, int((latest - start).total_seconds()))
         moment = start + dt.timedelta(seconds=rng.randrange(-1500, span))
-        if rng.random() < 0.04:
-            moment = local_time(day, rng.randrange(17, 21), rng.randrange(60))
+        # Now and then a teacher enters a whole lesson's marks in the evening (one lesson in
+        # thirty, chosen by the lesson, not per mark).
+        if spread(a.id * 1_000_003 + day.toordinal() * 10 + number) % 30 == 0:
+            moment = local_time(day, 17 + spread(a.id + day.toordinal()) % 4, 5)
         return moment
 
 

@@ -17,12 +17,18 @@ from ejournal.domain.permissions import Permission
 from ejournal.state.base import requires, run_service
 from ejournal.state.journal.grid import JournalGrid
 from ejournal.state.journal.wire import (
+    BulkMarkRow,
     LessonCol,
     PlanItemRow,
+    bulk_mark_row,
     code_parts,
     lesson_dict,
+    period_mark_text,
     with_period_mark,
 )
+
+#: The marks a row of «выставить расчётные» may be given ("" leaves the row alone).
+BULK_VALUES = ("", "2", "3", "4", "5")
 
 
 class JournalDialogs(JournalGrid, mixin=True):
@@ -53,10 +59,16 @@ class JournalDialogs(JournalGrid, mixin=True):
     excuse: dict[str, str] = {}
     excuse_error: str = ""
 
+    # «Выставить расчётные»: the whole page's period marks with a preview.
+    bulk_open: bool = False
+    bulk_rows: list[BulkMarkRow] = []
+    bulk_error: str = ""
+
     def _close_dialogs(self) -> None:
         super()._close_dialogs()
         self.panel_open = self.pm_open = False
         self.remark_open = self.excuse_open = self.add_open = False
+        self.bulk_open = False
 
     @requires(Permission.JOURNAL_READ)
     async def close_dialogs(self, open_: bool = False) -> Any:
@@ -152,6 +164,15 @@ class JournalDialogs(JournalGrid, mixin=True):
         # An unticked checkbox is not in the form: then the panel's own flag (kept by
         # toggle_homework_none) says it.
         none = bool(form.get("homework_none")) if "homework_none" in form else self.panel_hw_none
+        # «Задано на»: a day, or empty for the next lesson (absent from the form: unchanged).
+        due_text = str(form.get("homework_due_on", "")).strip()
+        due_on = None
+        if due_text:
+            try:
+                due_on = dt.date.fromisoformat(due_text[:10])
+            except ValueError:
+                self.panel_error = "Срок задания: укажите дату."
+                return None
         try:
             column = await run_service(
                 journal.set_lesson_details,
@@ -163,6 +184,8 @@ class JournalDialogs(JournalGrid, mixin=True):
                 homework="" if none else str(form.get("homework", "")),
                 homework_links="" if none else str(form.get("links", "")),
                 homework_none=none,
+                homework_due_on=due_on,
+                homework_due_next="homework_due_on" in form and not due_text,
                 work_type_id=wt,
                 reason=str(form.get("reason", "")),
             )
@@ -309,6 +332,120 @@ class JournalDialogs(JournalGrid, mixin=True):
         self.pm_error = ""
         self.pm_open = False
         return None
+
+    # ------------------------------------------------------------------ «выставить расчётные»
+
+    @requires(Permission.PERIOD_MARK_WRITE)
+    async def open_bulk_marks(self) -> Any:
+        """Preview every student's suggested period mark for the page's period."""
+        if not self.can_period or not self._assignment_id:
+            return None
+        try:
+            proposals = await run_service(
+                journal.propose_period_marks,
+                actor=self._actor(),
+                assignment_id=self._assignment_id,
+                period_id=self._period_id,
+            )
+        except DomainError as e:
+            self._say(e.message)
+            return None
+        self.bulk_rows = [bulk_mark_row(p) for p in proposals if p.student_id in self._row_of]
+        self.bulk_error = ""
+        self.bulk_open = True
+        return None
+
+    @requires(Permission.PERIOD_MARK_WRITE)
+    async def bulk_choose(self, student_id: str, value: str) -> Any:
+        """A row's mark changed in the preview: a departure from the suggestion asks for a
+        justification."""
+        value = str(value)
+        if value not in BULK_VALUES:
+            return None
+        rows = list(self.bulk_rows)
+        for k, row in enumerate(rows):
+            if row["sid"] == str(student_id):
+                need = "1" if value and value != row["suggested"] else ""
+                rows[k] = {**row, "value": value, "need": need, "error": ""}
+                self.bulk_rows = rows
+                break
+        return None
+
+    @requires(Permission.PERIOD_MARK_WRITE)
+    async def save_bulk_marks(self, form: dict[str, Any]) -> Any:
+        """Save the preview's marks in one transaction; a refused row stops them all."""
+        if not self.bulk_open or not self.bulk_rows:
+            return None
+        choices: list[journal.PeriodMarkChoice] = []
+        for row in self.bulk_rows:
+            value = str(form.get(f"v{row['sid']}", row["value"]))
+            if value not in BULK_VALUES:
+                self.bulk_error = "Отметка за период — только 2, 3, 4 или 5."
+                return None
+            just = str(form.get(f"j{row['sid']}", row["just"]))
+            if not value or (value == row["current"] and just.strip() == row["just"]):
+                continue  # left alone, or kept as stored
+            choices.append(
+                journal.PeriodMarkChoice(
+                    student_id=int(row["sid"]),
+                    value=int(value),
+                    expected_version=int_or_none(row["version"]) or 0,
+                    justification=just,
+                )
+            )
+        if not choices:
+            self.bulk_error = "Нечего сохранять: все выбранные отметки уже выставлены."
+            return None
+        try:
+            result = await run_service(
+                journal.set_period_marks,
+                actor=self._actor(),
+                assignment_id=self._assignment_id,
+                period_id=self._period_id,
+                choices=choices,
+            )
+        except DomainError as e:
+            self.bulk_error = e.message
+            return None
+        if not result.saved:
+            self._bulk_refused(result.errors)
+            return None
+        for mark in result.marks:
+            i = self._row_of.get(mark.student_id)
+            if i is not None:
+                self._put_figures(i, with_period_mark(self._figures(i), mark, year=False))
+        self.bulk_open = False
+        self.bulk_rows = []
+        self._say(f"Выставлено отметок за период: {result.changed}.", ok=True)
+        return None
+
+    def _bulk_refused(self, errors: tuple[journal.PeriodMarkRowError, ...]) -> None:
+        """Show every refused row; a conflict shows the mark stored now (and the grid too)."""
+        by_sid = {str(e.student_id): e for e in errors}
+        rows = list(self.bulk_rows)
+        for k, row in enumerate(rows):
+            e = by_sid.get(row["sid"])
+            if e is None:
+                continue
+            fresh = {**row, "error": e.message}
+            if isinstance(e.current, journal.PeriodMarkResult):
+                cur = e.current
+                shown = period_mark_text(cur.value, cur.not_attested)
+                fresh.update(
+                    current=shown,
+                    version=str(cur.version),
+                    just=cur.justification,
+                    error=f"{e.message} Сейчас выставлена: «{shown or 'ничего'}».",
+                )
+                i = self._row_of.get(cur.student_id)
+                if i is not None:
+                    self._put_figures(i, with_period_mark(self._figures(i), cur, year=False))
+            rows[k] = cast(BulkMarkRow, fresh)
+        self.bulk_rows = rows
+        self.bulk_error = (
+            f"Ничего не сохранено: строк с замечаниями — {len(errors)}. "
+            "Исправьте их и сохраните снова."
+        )
 
     # ------------------------------------------------------------------ remarks, excuses
 

@@ -48,6 +48,16 @@ MAX_ROWS = 45
 MAX_CELL_TEXT = 16
 MSG_BAD_CELL = f"{MSG_ONLY_MARKS}."
 MSG_UNSAVED = "Не сохранено: нажмите Enter в клетке, чтобы сохранить ещё раз."
+
+
+def refused_note(typed: str, why: str, kept: str) -> str:
+    """What a refused cell says: the input, why, and that the old value stays."""
+    return (
+        f"«{typed}» не сохранено: {why.rstrip('.')}. "
+        f"В клетке прежнее значение: {f'«{kept}»' if kept else 'пусто'}."
+    )
+
+
 POLL_SECONDS = 2.5
 
 # A Reflex mixin must derive from rx.State itself (its vars are then bound to the State
@@ -80,6 +90,7 @@ class JournalGrid(_MixinBase, mixin=True):
     can_period: bool = False
     can_excuse: bool = False
     can_remark: bool = False
+    two_marks_page: bool = False  # the subject allows two marks in (some) columns
     no_homework: bool = False  # grade 1: homework is not set at all
     lessons: list[LessonCol] = []
     students: list[StudentHead] = []
@@ -236,6 +247,7 @@ class JournalGrid(_MixinBase, mixin=True):
             page.can_write or page.class_id in actor.class_teacher_of
         )
         self.no_homework = page.grade == 1
+        self.two_marks_page = page.two_marks_allowed and page.marks_allowed
         self.work_type_options = [
             {"id": str(t.id), "label": f"{t.abbreviation} — {t.name}" if t.abbreviation else t.name}
             for t in types
@@ -443,8 +455,10 @@ class JournalGrid(_MixinBase, mixin=True):
             self._say(f"{self._who(sid, lid)}: {e.message}")
             return
         except DomainError as e:
-            self._flag_cell(sid, lid, "!", e.message)
-            self._say(f"{self._who(sid, lid)}: {e.message}")
+            # The whole input is refused: the cell keeps (and shows) what was stored before.
+            note = refused_note(text, e.message, self._shown(sid, lid))
+            self._flag_cell(sid, lid, "!", note)
+            self._say(f"{self._who(sid, lid)}: {note}")
             return
         except Exception:
             # Retried and still failed (or a bug): never leave the cell «pending» or drop
@@ -470,6 +484,10 @@ class JournalGrid(_MixinBase, mixin=True):
         self._put_figures(i, figures)
         if self.message and not self.message_ok:
             self.message = ""
+
+    def _shown(self, sid: int, lid: int) -> str:
+        """The cell's stored value as the grid holds it."""
+        return code_parts(getattr(self, f"c{self._row_of[sid]}")[self._col_of[lid]])[0]
 
     def _who(self, sid: int, lid: int) -> str:
         student = self.students[self._row_of[sid]]["short"]

@@ -121,14 +121,23 @@ class TeacherHomeState(SessionState):
 
 
 class ClassHomeState(SessionState):
-    """``/class``: the class teacher's class, every subject's page (read-only), and the
-    recent absences without a valid reason, excused right from the list."""
+    """``/class``: the class teacher's class, every subject's page (read-only), the
+    recent absences without a valid reason, excused right from the list, and excusing a
+    student's days at once (one reason, a preview first)."""
 
     groups: list[PageGroup] = []
     own_classes: list[ClassChoice] = []
     home_error: str = ""
     absences: list[AbsenceRow] = []
     absences_since: str = ""
+
+    # Excusing a student's days: the students to pick, the previewed absences.
+    range_students: list[ClassChoice] = []
+    range_rows: list[AbsenceRow] = []
+    range_summary: str = ""
+    range_error: str = ""
+    # What the preview covered: student, dates, reason and [attendance id, version] pairs.
+    _range: dict[str, Any] = {}
 
     @requires(Permission.ATTENDANCE_EXCUSE)
     async def load(self) -> Any:
@@ -151,6 +160,17 @@ class ClassHomeState(SessionState):
         ]
         try:
             await self._load_absences(today)
+            students: list[ClassChoice] = []
+            for c in self.own_classes:
+                found = await run_service(
+                    journal.class_students, actor=actor, class_id=int(c["id"])
+                )
+                several = len(self.own_classes) > 1
+                students += [
+                    {"id": str(x.id), "name": x.name + (f" ({c['name']})" if several else "")}
+                    for x in found
+                ]
+            self.range_students = students
         except DomainError as e:
             self.home_error = e.message
         return None
@@ -197,6 +217,115 @@ class ClassHomeState(SessionState):
             f"Пропуск {listed['date']} ({listed['subject']}) отмечен как уважительный: "
             f"{listed['student']}."
         )
+
+    def _drop_range(self) -> None:
+        self._range = {}
+        self.range_rows = []
+        self.range_summary = ""
+
+    @requires(Permission.ATTENDANCE_EXCUSE)
+    async def preview_range(self, form: dict[str, Any]) -> Any:
+        """Show the absences a student's days would excuse (date, lesson, subject)."""
+        self._drop_range()
+        sid = str(form.get("student", ""))
+        student = next((x for x in self.range_students if x["id"] == sid), None)
+        if student is None:
+            self.range_error = "Выберите учащегося своего класса."
+            return None
+        try:
+            date_from = dt.date.fromisoformat(str(form.get("date_from", "")))
+            date_to = dt.date.fromisoformat(str(form.get("date_to", "")))
+        except ValueError:
+            self.range_error = "Укажите даты «с» и «по»."
+            return None
+        reason = str(form.get("reason", "")).strip()
+        if not reason:
+            self.range_error = "Укажите уважительную причину (справка, заявление родителей…)."
+            return None
+        try:
+            items = await run_service(
+                journal.absences_between,
+                actor=self._actor(),
+                student_id=int(sid),
+                date_from=date_from,
+                date_to=date_to,
+            )
+        except DomainError as e:
+            self.range_error = e.message
+            return None
+        self.range_error = ""
+        self._show_range(student["name"], date_from, date_to, reason, items)
+        return None
+
+    def _show_range(
+        self,
+        name: str,
+        date_from: dt.date,
+        date_to: dt.date,
+        reason: str,
+        items: list[journal.AbsenceItem],
+    ) -> None:
+        self.range_rows = [absence_dict(a, "") for a in items]
+        span = f"с {date_ru(date_from)} по {date_ru(date_to)}"
+        if not items:
+            self._range = {}
+            self.range_summary = f"{name}: {span} пропусков без уважительной причины нет."
+            return
+        self._range = {
+            "sid": items[0].student_id,
+            "name": name,
+            "from": date_from.isoformat(),
+            "to": date_to.isoformat(),
+            "reason": reason,
+            "expected": [[a.attendance_id, a.version] for a in items],
+        }
+        self.range_summary = (
+            f"{name}, {span}: уроков с пропуском — {len(items)}. "
+            f"Все будут отмечены по уважительной причине «{reason}»."
+        )
+
+    @requires(Permission.ATTENDANCE_EXCUSE)
+    async def excuse_range(self) -> Any:
+        """Excuse every previewed absence with the one reason, in one transaction."""
+        r = self._range
+        if not r:
+            self.range_error = "Сначала покажите пропуски за эти дни."
+            return None
+        date_from, date_to = dt.date.fromisoformat(r["from"]), dt.date.fromisoformat(r["to"])
+        try:
+            cells = await run_service(
+                journal.excuse_absences,
+                actor=self._actor(),
+                student_id=int(r["sid"]),
+                date_from=date_from,
+                date_to=date_to,
+                reason=r["reason"],
+                expected={int(a): int(v) for a, v in r["expected"]},
+            )
+        except ConflictError as e:
+            current = e.current if isinstance(e.current, list) else []
+            self._show_range(r["name"], date_from, date_to, r["reason"], current)
+            self.range_error = e.message
+            return None
+        except DomainError as e:
+            self.range_error = e.message
+            return None
+        self._drop_range()
+        self.range_error = ""
+        try:
+            await self._load_absences()
+        except DomainError:
+            pass  # the list refreshes on the next visit
+        return rx.toast.success(
+            f"{r['name']}: отмечено пропусков по уважительной причине — {len(cells)}."
+        )
+
+    @requires(Permission.ATTENDANCE_EXCUSE)
+    async def cancel_range(self) -> Any:
+        """Drop the preview."""
+        self._drop_range()
+        self.range_error = ""
+        return None
 
     @requires(Permission.CREDENTIALS_ISSUE)
     async def download_class_slips(self, class_id: int) -> Any:

@@ -54,6 +54,7 @@ class LessonCol(TypedDict):
     hw_none: str  # "1": the teacher said «не задано»
     att: str  # "1": attendance taken; "0": a held lesson without it; "" not yet due
     att_at: str  # when attendance was taken, "dd.mm hh:mm" school time ("" when not)
+    hw_due: str  # ISO day the homework is due, chosen by the teacher ("" : the next lesson)
 
 
 class StudentHead(TypedDict):
@@ -149,6 +150,24 @@ class ClassChoice(TypedDict):
     name: str
 
 
+class BulkMarkRow(TypedDict):
+    """A row of «выставить расчётные»: a student's suggestion, stored mark and the choice."""
+
+    sid: str
+    num: str
+    name: str
+    avg: str
+    suggested: str  # "" when the student has no marks
+    current: str  # the stored period mark as shown ("не атт." too), "" when none
+    version: str  # the stored mark's version the preview saw
+    status: str  # new, same, differs, no_marks
+    note: str  # what the row means, in Russian
+    value: str  # the chosen mark: "2"–"5", or "" to leave the row as it is
+    just: str  # the stored justification, kept when the stored mark is kept
+    need: str  # "1": the choice departs from the suggestion, a justification is needed
+    error: str  # why this row stopped the save
+
+
 # --------------------------------------------------------------------------- the cell code
 
 
@@ -236,6 +255,7 @@ def lesson_dict(c: LessonColumn, *, two_marks: bool) -> LessonCol:
         "hw_none": "1" if c.homework_none else "",
         "att": "1" if c.attendance_taken_at is not None else "0" if c.attendance_missing else "",
         "att_at": c.attendance_taken_at.strftime("%d.%m %H:%M") if c.attendance_taken_at else "",
+        "hw_due": c.homework_due_on.isoformat() if c.homework_due_on else "",
     }
 
 
@@ -341,4 +361,40 @@ def absence_dict(a: journal.AbsenceItem, class_label: str) -> AbsenceRow:
         "weekday": WEEKDAYS[a.date.weekday()],
         "number": str(a.number),
         "subject": a.subject_name,
+    }
+
+
+def bulk_mark_row(p: journal.PeriodMarkProposal) -> BulkMarkRow:
+    """A preview row of «выставить расчётные»: the suggestion is chosen where nothing
+    different is stored; a different stored mark is kept until the teacher changes it."""
+    current = p.current
+    shown = period_mark_text(current.value, current.not_attested) if current else ""
+    suggested = str(p.suggested or "")
+    if p.status == "differs":
+        value = str(current.value) if current and current.value is not None else ""
+        note = f"Уже выставлена «{shown}»" + (
+            f", расчётная {suggested}: оставлена; выберите {suggested}, чтобы заменить."
+            if suggested
+            else "."
+        )
+    elif p.status == "no_marks":
+        value, note = "", "Нет текущих отметок: отметку выставляют вручную, с обоснованием."
+    elif p.status == "same":
+        value, note = suggested, "Уже выставлена расчётная."
+    else:
+        value, note = suggested, ""
+    return {
+        "sid": str(p.student_id),
+        "num": str(p.number),
+        "name": p.full_name,
+        "avg": num(p.average),
+        "suggested": suggested,
+        "current": shown,
+        "version": str(current.version) if current else "0",
+        "status": p.status,
+        "note": note,
+        "value": value,
+        "just": current.justification if current else "",
+        "need": "1" if value and value != suggested else "",
+        "error": "",
     }
