@@ -4,7 +4,8 @@
   leave-one-period-out fits) ≤ 30 s, then served from the in-process cache;
 - the backtest table: method × weeks in × exact, MAE, recall of «2», Brier;
 - forecasts for the whole demo school (every class's forecast, the whole risk list) ≤ 2 s;
-- one student's subjects (the diary) p95 ≤ 50 ms.
+- one student's subjects (the diary) p95 ≤ 50 ms: the students are spread over the school, so
+  most calls miss the per-class cache (class means, lessons left) and build it.
 
 Uses EJOURNAL_BENCH_DB when set (seeded, with the school year of BENCH_TODAY); otherwise seeds
 the demo school into a temporary SQLite file with today = BENCH_TODAY. Prints; asserts nothing.

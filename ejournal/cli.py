@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -140,6 +141,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from ejournal.domain import migrate
     from ejournal.domain.seed import run_seed
 
+    if args.if_empty and os.environ.get("EJOURNAL_DEMO", "").strip() == "0":
+        print("EJOURNAL_DEMO=0: демо-школа не создаётся (своя школа: ejournal init-school).")
+        return 0
     engine = get_engine()
     if args.if_empty and not migrate.is_empty(engine):
         print("Демо-школа уже есть в базе данных: заполнение пропущено.")
@@ -441,6 +445,129 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init_school(args: argparse.Namespace) -> int:
+    """An empty school (no demo data) and, with --admin-login, its first administrator."""
+    import zoneinfo
+
+    from sqlmodel import func, select
+
+    from ejournal.domain import audit
+    from ejournal.domain.db import session_scope
+    from ejournal.domain.models import School, User
+
+    name, short_name = " ".join(args.name.split()), " ".join(args.short_name.split())
+    if not name or len(name) > 300:
+        raise CliError("название школы должно быть от 1 до 300 символов")
+    if not short_name or len(short_name) > 100:
+        raise CliError("краткое название должно быть от 1 до 100 символов")
+    try:
+        zoneinfo.ZoneInfo(args.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise CliError(
+            f"неизвестный часовой пояс «{args.timezone}» (например, Europe/Moscow)"
+        ) from None
+    login = args.admin_login.strip().lower() if args.admin_login else None
+    engine = get_engine()
+    _require_schema(engine)
+    with session_scope(engine, write=True) as session:
+        if login is not None:  # refused before the school is made
+            taken = session.exec(select(User.id).where(func.lower(User.login) == login)).first()
+            if taken is not None:
+                raise CliError(f"пользователь с логином «{login}» уже есть")
+        school = School(name=name, short_name=short_name, timezone=args.timezone)
+        session.add(school)
+        session.flush()
+        assert school.id is not None
+        audit.record(
+            session,
+            actor_id=None,
+            action=AuditAction.SETTINGS_UPDATE,
+            entity=AuditEntity.SCHOOL,
+            entity_id=school.id,
+            after={"name": name, "short_name": short_name, "timezone": args.timezone},
+            reason="ejournal init-school",
+        )
+        school_id = school.id
+    print(f"Школа создана: «{name}» (идентификатор {school_id}).")
+    if login is not None:
+        user_id, one_time = create_admin(
+            login=login,
+            password=None,
+            last_name="Администратор",
+            first_name="",
+            middle_name="",
+            school_id=school_id,
+        )
+        print(f"Администратор создан: логин «{login}» (пользователь №{user_id}).")
+        print(f"Одноразовый пароль: {one_time}")
+        print("Его нужно сменить при первом входе.")
+    print(
+        f"Дальше: учебный год и классы, затем «ejournal import students ФАЙЛ --school {school_id}»."
+    )
+    return 0
+
+
+def _import_actor(session: Any, school_id: int) -> Any:
+    """The operator acts as the school's first administrator (or secretary); with neither,
+    as an administrator without an account (the audit row then names no user)."""
+    from sqlmodel import col, select
+
+    from ejournal.domain.models import Role, RoleGrant, School
+    from ejournal.domain.permissions import Actor
+
+    if session.get(School, school_id) is None:
+        raise CliError(f"школа с идентификатором {school_id} не найдена")
+    user_id = session.exec(
+        select(RoleGrant.user_id)
+        .where(
+            RoleGrant.school_id == school_id,
+            col(RoleGrant.role).in_([Role.ADMIN.value, Role.SECRETARY.value]),
+        )
+        .order_by(col(RoleGrant.role), col(RoleGrant.user_id))
+    ).first()
+    return Actor(user_id=user_id or 0, school_id=school_id, roles=frozenset({Role.ADMIN}))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """`import students FILE --school ID [--dry-run]`: problems by row (exit 1, nothing
+    written) or what was (or, with --dry-run, would be) changed."""
+    from ejournal.domain.db import session_scope
+    from ejournal.domain.setup import students
+
+    path: Path = args.file
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"файл не найден: {path}") from None
+    except IsADirectoryError:
+        raise CliError(f"«{path}» — каталог; укажите файл") from None
+    engine = get_engine()
+    _require_schema(engine)
+    with session_scope(engine, write=not args.dry_run) as session:
+        actor = _import_actor(session, args.school)
+        report = students.preview_students_import(
+            session, actor=actor, data=data, filename=path.name
+        )
+        if report.ok and not args.dry_run:
+            report = students.import_students(session, actor=actor, data=data, filename=path.name)
+        if args.dry_run:
+            session.rollback()
+    if not report.ok:
+        for problem in report.problems:
+            print(problem.text()[:1].upper() + problem.text()[1:])
+        print(f"Ошибок: {len(report.problems)}. Ничего не записано: исправьте файл.")
+        return 1
+    for line in students.summary_lines(report):
+        print(line)
+    if args.dry_run:
+        print("Пробный прогон: ничего не записано.")
+    elif report.written:
+        print("Записано. Учётные записи ученикам и родителям пока не создаются.")
+    else:
+        print("Изменений нет: ничего не записано.")
+    return 0
+
+
 def _read_anchor(path: Path) -> Any:
     from ejournal.domain import audit
 
@@ -527,6 +654,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "banner": cmd_banner,
     "export": cmd_export,
     "create-admin": cmd_create_admin,
+    "init-school": cmd_init_school,
+    "import": cmd_import,
     "audit": cmd_audit,
     "report": cmd_report,
     "notify": cmd_notify,
@@ -574,6 +703,27 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--middle-name", default="", metavar="ОТЧЕСТВО", help="отчество")
     admin.add_argument(
         "--school", type=_integer, default=None, metavar="ID", help="id школы (по умолчанию первая)"
+    )
+    init = sub.add_parser("init-school", help="создать пустую школу (без демо-данных)")
+    init.add_argument("--name", required=True, metavar="НАЗВАНИЕ", help="полное название")
+    init.add_argument("--short-name", required=True, metavar="КРАТКО", help="краткое название")
+    init.add_argument(
+        "--timezone", default="Europe/Moscow", metavar="ПОЯС", help="часовой пояс школы"
+    )
+    init.add_argument(
+        "--admin-login", default=None, metavar="ЛОГИН", help="создать и первого администратора"
+    )
+    imports = sub.add_parser("import", help="импорт списков из XLSX или CSV")
+    import_sub = imports.add_subparsers(
+        dest="import_command", metavar="students", required=True, parser_class=_Parser
+    )
+    import_students = import_sub.add_parser("students", help="списки учащихся и их родителей")
+    import_students.add_argument("file", type=Path, metavar="ФАЙЛ", help="XLSX или CSV")
+    import_students.add_argument(
+        "--school", type=_integer, required=True, metavar="ID", help="id школы"
+    )
+    import_students.add_argument(
+        "--dry-run", action="store_true", help="только проверить и показать изменения"
     )
     audit = sub.add_parser("audit", help="журнал аудита")
     audit_sub = audit.add_subparsers(

@@ -17,7 +17,6 @@ def _item(i: Any) -> rx.Component:
         rx.hstack(
             rx.text(i["subject"], weight="medium"),
             rx.badge(i["kind"], color_scheme="red", variant="soft", high_contrast=True),
-            rx.cond(i["probability"] != "", rx.text(i["probability"], size="1")),
             wrap="wrap",
             align="center",
         ),

@@ -59,6 +59,7 @@ class AuditAction(StrEnum):
     SETTINGS_UPDATE = "school.settings.update"  # thresholds, rounding, work types' weights
     RISK_MESSAGE = "forecast.risk.message"  # parents told of a forecast «2» or non-attestation
     NOTICE_SETTINGS = "notice.settings"  # a family's e-mail choices (new items, digest)
+    IMPORT_STUDENTS = "import.students"  # class lists imported from a file
 
 
 class AuditEntity(StrEnum):
@@ -107,6 +108,7 @@ ACTION_TITLES: dict[AuditAction, str] = {
     AuditAction.SETTINGS_UPDATE: "Настройки школы изменены",
     AuditAction.RISK_MESSAGE: "Родителям: риск неудовлетворительной отметки",
     AuditAction.NOTICE_SETTINGS: "Уведомления по почте",
+    AuditAction.IMPORT_STUDENTS: "Импорт списков учащихся",
 }
 
 #: The Russian name of each kind of record.

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -321,6 +321,99 @@ def load_cases(
     return list(cases.values())
 
 
+def class_means_at(
+    session: Session, school: School, period: PeriodInfo, class_id: int, cutoff: dt.date
+) -> dict[int, float]:
+    """subject → the class's mean of the students' weighted averages by the end of `cutoff`:
+    `features.class_means` over `load_cases(…, [period], class_ids=[class_id])`, but with the
+    marks summed by the database (one aggregate per student × page) instead of read as rows."""
+    assert school.id is not None
+    grade = _grade(session, class_id)
+    if grade < 2 or not period.grade_from <= grade <= period.grade_to:
+        return {}
+    pages = session.execute(
+        sa_select(
+            col(TeachingAssignment.id), col(TeachingAssignment.subgroup_id),
+            col(TeachingAssignment.subject_id),
+        )
+        .join(Subject, col(Subject.id) == TeachingAssignment.subject_id)
+        .where(
+            col(TeachingAssignment.class_id) == class_id,
+            col(TeachingAssignment.year_id) == period.year_id,
+            col(Subject.marked).is_(True),
+        )
+    ).all()  # fmt: skip
+    if not pages:
+        return {}
+    last = min(cutoff, period.ends_on)
+    if last < period.starts_on:
+        return {}
+    stays = [
+        student_id
+        for student_id, starts_on, ends_on in session.execute(
+            sa_select(
+                col(Enrolment.student_id), col(Enrolment.starts_on), col(Enrolment.ends_on)
+            ).where(col(Enrolment.class_id) == class_id)
+        ).all()
+        if not (starts_on > period.ends_on or (ends_on is not None and ends_on < period.starts_on))
+    ]
+    members: dict[int, set[int]] = defaultdict(set)
+    subgroups = sorted({sg for _, sg, _ in pages if sg is not None})
+    if subgroups:
+        for subgroup_id, student_id in session.execute(
+            sa_select(col(SubgroupMember.subgroup_id), col(SubgroupMember.student_id)).where(
+                col(SubgroupMember.subgroup_id).in_(subgroups)
+            )
+        ).all():
+            members[subgroup_id].add(student_id)
+    # A mark is known by the cut-off when its lesson is by then and it was entered before
+    # the school's midnight after the cut-off (features.MarkPoint.known_on).
+    zone = ZoneInfo(school.timezone)
+    end = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(0), tzinfo=zone).timestamp()
+    entered = epoch(col(Mark.created_at), session.get_bind().dialect.name)
+    sums: dict[tuple[int, int], tuple[float, float]] = {}
+    for student_id, page_id, total, weights in session.execute(
+        sa_select(
+            col(Mark.student_id), col(Lesson.assignment_id),
+            func.sum(col(Mark.value) * col(Mark.weight)), func.sum(col(Mark.weight)),
+        )
+        .join(Lesson, col(Lesson.id) == Mark.lesson_id)
+        .where(
+            col(Lesson.assignment_id).in_([p[0] for p in pages]),
+            col(Lesson.cancelled).is_(False),
+            col(Lesson.date) >= period.starts_on,
+            col(Lesson.date) <= last,
+            or_(col(Mark.created_at).is_(None), entered < end),
+        )
+        .group_by(col(Mark.student_id), col(Lesson.assignment_id))
+    ).all():  # fmt: skip
+        sums[(student_id, page_id)] = (float(total), float(weights))
+    # Whole values times weights in halves and quarters (the work types') sum exactly in any
+    # order, so these are the cases' sums; other weights may differ in the last bit only.
+    per_case: dict[tuple[int, int], list[float]] = {}
+    for page_id, subgroup_id, subject_id in pages:
+        wanted = members.get(subgroup_id) if subgroup_id is not None else None
+        for student_id in stays:
+            if wanted is not None and student_id not in wanted:
+                continue
+            total, weights = sums.get((student_id, page_id), (0.0, 0.0))
+            acc = per_case.setdefault((student_id, subject_id), [0.0, 0.0])
+            acc[0] += total
+            acc[1] += weights
+    averages: dict[int, list[float]] = defaultdict(list)
+    for (_, subject_id), (total, weights) in per_case.items():
+        if weights > 0:
+            averages[subject_id].append(total / weights)
+    return {k: sum(v) / len(v) for k, v in averages.items()}
+
+
+def _grade(session: Session, class_id: int) -> int:
+    grade = session.execute(
+        sa_select(col(ClassGroup.grade)).where(col(ClassGroup.id) == class_id)
+    ).scalar()
+    return int(grade or 0)
+
+
 def closed_periods(periods: Sequence[PeriodInfo], today: dt.date) -> list[PeriodInfo]:
     """Periods that ended before `today`."""
     return [p for p in periods if p.ends_on < today]
@@ -342,6 +435,7 @@ __all__ = [
     "TERM_KINDS",
     "PageInfo",
     "PeriodInfo",
+    "class_means_at",
     "closed_periods",
     "current_period",
     "fingerprint",

@@ -16,6 +16,7 @@ import datetime as dt
 import threading
 import time
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -121,12 +122,13 @@ def feature_rows(
     hidden: frozenset[Hashable] = frozenset(),
     group_cases: Sequence[Case] | None = None,
     memo: Memo | None = None,
+    means: dict[Hashable, float] | None = None,
 ) -> list[list[float]]:
     """The feature rows of `cases`, each at its period's cut-off (class means over
-    `group_cases`, default the cases themselves). `memo` keeps the base features of a case
-    between calls with other `hidden` periods (the cases must outlive it)."""
+    `group_cases`, default the cases themselves, unless `means` gives them by (group,
+    subject, period)). `memo` keeps the base features of a case between calls with other
+    `hidden` periods (the cases must outlive it)."""
     memo = {} if memo is None else memo
-    means: dict[Hashable, float] | None = None
     rows: list[list[float]] = []
     for c in cases:
         cutoff = cutoff_of[c.period]
@@ -218,11 +220,35 @@ def recent_fingerprint(key: Hashable, compute: Callable[[], Hashable], max_age: 
     return value
 
 
+#: What the students of a class share on a day (class means, lessons left), newest last.
+_shared: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+#: At most this many (school, period, class, day) entries are kept.
+SHARED_ENTRIES = 256
+
+
+def shared(key: Hashable, fingerprint: Hashable, build: Callable[[], T]) -> T:
+    """`build()`'s result, kept under `key` (the least recently used of `SHARED_ENTRIES`
+    dropped) until `fingerprint` — the model's data fingerprint — changes."""
+    with _lock:
+        found = _shared.get(key)
+        if found is not None and found[0] == fingerprint:
+            _shared.move_to_end(key)
+            return found[1]
+    value = build()
+    with _lock:
+        _shared[key] = (fingerprint, value)
+        _shared.move_to_end(key)
+        while len(_shared) > SHARED_ENTRIES:
+            _shared.popitem(last=False)
+    return value
+
+
 def forget() -> None:
-    """Drop every cached model and fingerprint (tests, or after a restore)."""
+    """Drop every cached model, fingerprint and class share (tests, or after a restore)."""
     with _lock:
         _cache.clear()
         _checked.clear()
+        _shared.clear()
 
 
 __all__ = [
@@ -236,6 +262,7 @@ __all__ = [
     "forget",
     "period_cutoffs",
     "recent_fingerprint",
+    "shared",
     "train",
     "trained",
     "training_rows",

@@ -40,6 +40,7 @@ from ejournal.domain.forecast.backtest import (
 from ejournal.domain.forecast.features import CLASSES, Case, known_marks, weeks_bucket
 from ejournal.domain.forecast.history import (
     PeriodInfo,
+    class_means_at,
     closed_periods,
     current_period,
     fingerprint,
@@ -53,6 +54,7 @@ from ejournal.domain.forecast.model import (
     Probabilities,
     feature_rows,
     recent_fingerprint,
+    shared,
     train,
     trained,
 )
@@ -68,6 +70,7 @@ from ejournal.domain.models import (
     PeriodKind,
     School,
     Student,
+    TeachingAssignment,
     ThematicPlanItem,
     TimetableSlot,
     WorkType,
@@ -108,14 +111,21 @@ def _school(session: Session, actor: Actor) -> School:
     return school
 
 
-def trained_model(session: Session, school: School, today: dt.date) -> Trained:
-    """The school's model and backtest on every closed quarter and half-year (cached)."""
+def data_fingerprint(session: Session, school: School, today: dt.date) -> Hashable:
+    """The school's data fingerprint (history.fingerprint), read at most every
+    FINGERPRINT_SECONDS: the trained model and the class shares are kept until it changes."""
     assert school.id is not None
-    data = recent_fingerprint(
+    return recent_fingerprint(
         ("forecast", school.id, today),
         lambda: fingerprint(session, school.id or 0, today),
         FINGERPRINT_SECONDS,
     )
+
+
+def trained_model(session: Session, school: School, today: dt.date) -> Trained:
+    """The school's model and backtest on every closed quarter and half-year (cached)."""
+    assert school.id is not None
+    data = data_fingerprint(session, school, today)
     key = (data, school.round_to_3, school.round_to_4, school.round_to_5)
 
     def build() -> Trained:
@@ -139,9 +149,15 @@ class Prediction:
 
 
 def predict(
-    tr: Trained, school: School, cases: Sequence[Case], on: dt.date
+    tr: Trained,
+    school: School,
+    cases: Sequence[Case],
+    on: dt.date,
+    *,
+    means: dict[Hashable, float] | None = None,
 ) -> dict[tuple[Hashable, Hashable], Prediction]:
-    """(student, subject) → the forecast for each open case of one period as of `on`."""
+    """(student, subject) → the forecast for each open case of one period as of `on`; the
+    class means are those of `cases` unless `means` gives them by (group, subject, period)."""
     if not cases:
         return {}
     rounding = rounding_of(school)
@@ -151,7 +167,7 @@ def predict(
     method = tr.backtest.method_for(weeks)
     out: dict[tuple[Hashable, Hashable], Prediction] = {}
     if method == MODEL:
-        rows = feature_rows(cases, {period: cutoff}, rounding)
+        rows = feature_rows(cases, {period: cutoff}, rounding, means=means)
         for c, p in zip(cases, tr.model.predict(rows), strict=True):
             out[(c.student, c.subject)] = Prediction(p, MODEL, weeks)
         return out
@@ -337,6 +353,52 @@ def _forecast_text(
     return f"{text} {words[0].upper()}{words[1:]}."
 
 
+@dataclass(frozen=True)
+class ClassShare:
+    """What every student of a class shares on a day of a period."""
+
+    means: dict[Hashable, float]  # (class, subject, period) → the class mean by the day
+    lessons_left: dict[int, int]  # journal page → lessons left after the day
+
+
+def class_share(
+    session: Session,
+    school: School,
+    period: PeriodInfo,
+    group: ClassGroup,
+    on: dt.date,
+    *,
+    today: dt.date,
+    holidays: Sequence[Holiday],
+) -> ClassShare:
+    """The class means (one SQL aggregate) and every page's lessons left after `on` (one
+    timetable query), kept per (school, period, class, day) until the data fingerprint
+    changes."""
+    assert school.id is not None and group.id is not None
+    data = data_fingerprint(session, school, today)
+    key = ("forecast-class", school.id, period.id, group.id, on)
+
+    def build() -> ClassShare:
+        subject_means = class_means_at(session, school, period, group.id or 0, on)
+        page_ids = session.exec(
+            select(TeachingAssignment.id).where(
+                TeachingAssignment.class_id == group.id,
+                TeachingAssignment.year_id == period.year_id,
+            )
+        ).all()
+        left = lessons_left_by_subject(
+            session, {p: [p] for p in page_ids if p is not None},
+            first=on + dt.timedelta(days=1), last=period.ends_on,
+            days_per_week=school.days_per_week, holidays=holidays,
+        )  # fmt: skip
+        means: dict[Hashable, float] = {
+            (group.id, subject, period.id): m for subject, m in subject_means.items()
+        }
+        return ClassShare(means, left)
+
+    return shared(key, (data, school.timezone, school.days_per_week), build)
+
+
 @read_only
 def student_forecast(
     session: Session,
@@ -356,9 +418,12 @@ def student_forecast(
     period = _period_for(session, school, group.grade, period_id, today, group.year_id)
     on = min(today, period.ends_on)
     tr = trained_model(session, school, today)
-    cases = load_cases(session, school, [period], class_ids=[group.id or 0])
-    mine = [c for c in cases if c.student == student_id]
-    predictions = predict(tr, school, cases, on)
+    holidays = holidays_for(session, ctx)
+    share = class_share(session, school, period, group, on, today=today, holidays=holidays)
+    mine = load_cases(
+        session, school, [period], class_ids=[group.id or 0], student_ids=[student_id]
+    )
+    predictions = predict(tr, school, mine, on, means=share.means)
     thresholds = Thresholds.of(school)
     where = PERIOD_IN_THIS.get(PeriodKind(period.kind), "в этом периоде")
     pages: dict[int, list[int]] = defaultdict(list)
@@ -368,11 +433,9 @@ def student_forecast(
         session, school, [p for ps in pages.values() for p in ps], on + dt.timedelta(days=1),
         period.ends_on,
     )  # fmt: skip
-    holidays = holidays_for(session, ctx)
-    lessons_left = lessons_left_by_subject(
-        session, pages, first=on + dt.timedelta(days=1), last=period.ends_on,
-        days_per_week=school.days_per_week, holidays=holidays,
-    )  # fmt: skip
+    lessons_left = {
+        subject: sum(share.lessons_left.get(p, 0) for p in ps) for subject, ps in pages.items()
+    }
     subjects: list[SubjectForecast] = []
     for c in sorted(mine, key=lambda c: str(c.extra["subject_name"])):
         pred = predictions[(c.student, c.subject)]
@@ -933,6 +996,7 @@ __all__ = [
     "MIN_MARKS",
     "RISK_THRESHOLD",
     "ClassForecast",
+    "ClassShare",
     "Prediction",
     "RiskEntry",
     "RiskMessage",
@@ -941,7 +1005,9 @@ __all__ = [
     "Trained",
     "best_reachable",
     "class_forecast",
+    "class_share",
     "consistent",
+    "data_fingerprint",
     "message_parents_about_risk",
     "predict",
     "risk_list",
