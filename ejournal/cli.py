@@ -534,6 +534,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from ejournal.domain.db import session_scope
     from ejournal.domain.setup import students
 
+    if args.import_command == "staff":
+        return _cmd_import_staff(args)
+    if args.import_command == "ktp":
+        return _cmd_import_ktp(args)
     path: Path = args.file
     try:
         data = path.read_bytes()
@@ -563,6 +567,107 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("Пробный прогон: ничего не записано.")
     elif report.written:
         print("Записано. Учётные записи ученикам и родителям пока не создаются.")
+    else:
+        print("Изменений нет: ничего не записано.")
+    return 0
+
+
+def _read_import_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"файл не найден: {path}") from None
+    except IsADirectoryError:
+        raise CliError(f"«{path}» — каталог; укажите файл") from None
+
+
+def _print_problems(problems: Sequence[Any]) -> int:
+    for problem in problems:
+        print(problem.text()[:1].upper() + problem.text()[1:])
+    print(f"Ошибок: {len(problems)}. Ничего не записано: исправьте файл.")
+    return 1
+
+
+def _cmd_import_staff(args: argparse.Namespace) -> int:
+    """`import staff FILE --school ID [--dry-run]`, like `import students`."""
+    from ejournal.domain.db import session_scope
+    from ejournal.domain.setup import staff
+
+    data = _read_import_file(args.file)
+    name = args.file.name
+    engine = get_engine()
+    _require_schema(engine)
+    with session_scope(engine, write=not args.dry_run) as session:
+        actor = _import_actor(session, args.school)
+        report = staff.preview_staff_import(session, actor=actor, data=data, filename=name)
+        if report.ok and not args.dry_run:
+            report = staff.import_staff(session, actor=actor, data=data, filename=name)
+        if args.dry_run:
+            session.rollback()
+    if not report.ok:
+        return _print_problems(report.problems)
+    for line in staff.summary_lines(report):
+        print(line)
+    if args.dry_run:
+        print("Пробный прогон: ничего не записано.")
+    elif report.written:
+        print("Записано. Учётные записи сотрудникам пока не создаются.")
+    else:
+        print("Изменений нет: ничего не записано.")
+    return 0
+
+
+def _deputy_actor(session: Any, school_id: int) -> Any:
+    """The operator importing a КТП acts as the school's first deputy director."""
+    from sqlmodel import col, select
+
+    from ejournal.domain.models import Role, RoleGrant, School, Staff
+    from ejournal.domain.permissions import Actor
+
+    if session.get(School, school_id) is None:
+        raise CliError(f"школа с идентификатором {school_id} не найдена")
+    row = session.exec(
+        select(RoleGrant.user_id, Staff.id)
+        .join(Staff, col(Staff.user_id) == col(RoleGrant.user_id), isouter=True)
+        .where(RoleGrant.school_id == school_id, RoleGrant.role == Role.DEPUTY.value)
+        .order_by(col(RoleGrant.user_id))
+    ).first()
+    if row is None:
+        raise CliError("в школе нет заместителя директора: назначьте его роль и повторите")
+    return Actor(
+        user_id=row[0], school_id=school_id, roles=frozenset({Role.DEPUTY}), staff_id=row[1]
+    )
+
+
+def _cmd_import_ktp(args: argparse.Namespace) -> int:
+    """`import ktp FILE --school ID --assignment ID [--dry-run]`: the plan's problems by row
+    (exit 1, nothing written) or what was (would be) changed, with the hours check."""
+    from ejournal.domain.db import session_scope
+    from ejournal.domain.setup import ktp
+
+    data = _read_import_file(args.file)
+    name = args.file.name
+    engine = get_engine()
+    _require_schema(engine)
+    with session_scope(engine, write=not args.dry_run) as session:
+        actor = _deputy_actor(session, args.school)
+        report = ktp.preview_ktp_import(
+            session, actor=actor, assignment_id=args.assignment, data=data, filename=name
+        )
+        if report.ok and not args.dry_run:
+            report = ktp.import_ktp(
+                session, actor=actor, assignment_id=args.assignment, data=data, filename=name
+            )
+        if args.dry_run:
+            session.rollback()
+    if not report.ok:
+        return _print_problems(report.problems)
+    for line in ktp.summary_lines(report):
+        print(line)
+    if args.dry_run:
+        print("Пробный прогон: ничего не записано.")
+    elif report.written:
+        print("Записано.")
     else:
         print("Изменений нет: ничего не записано.")
     return 0
@@ -715,7 +820,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imports = sub.add_parser("import", help="импорт списков из XLSX или CSV")
     import_sub = imports.add_subparsers(
-        dest="import_command", metavar="students", required=True, parser_class=_Parser
+        dest="import_command", metavar="students|staff|ktp", required=True, parser_class=_Parser
     )
     import_students = import_sub.add_parser("students", help="списки учащихся и их родителей")
     import_students.add_argument("file", type=Path, metavar="ФАЙЛ", help="XLSX или CSV")
@@ -723,6 +828,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--school", type=_integer, required=True, metavar="ID", help="id школы"
     )
     import_students.add_argument(
+        "--dry-run", action="store_true", help="только проверить и показать изменения"
+    )
+    import_staff = import_sub.add_parser("staff", help="список сотрудников")
+    import_staff.add_argument("file", type=Path, metavar="ФАЙЛ", help="XLSX или CSV")
+    import_staff.add_argument(
+        "--school", type=_integer, required=True, metavar="ID", help="id школы"
+    )
+    import_staff.add_argument(
+        "--dry-run", action="store_true", help="только проверить и показать изменения"
+    )
+    import_ktp = import_sub.add_parser("ktp", help="календарно-тематический план (КТП)")
+    import_ktp.add_argument("file", type=Path, metavar="ФАЙЛ", help="XLSX или CSV")
+    import_ktp.add_argument("--school", type=_integer, required=True, metavar="ID", help="id школы")
+    import_ktp.add_argument(
+        "--assignment", type=_integer, required=True, metavar="ID", help="id нагрузки"
+    )
+    import_ktp.add_argument(
         "--dry-run", action="store_true", help="только проверить и показать изменения"
     )
     audit = sub.add_parser("audit", help="журнал аудита")

@@ -190,3 +190,122 @@ def test_import_errors_are_one_line(db, tiny_id, tmp_path):
     missing = run(db.url, "import", "students", str(tmp_path / "нет.xlsx"), "--school",
                   str(tiny_id), tmp=tmp_path)  # fmt: skip
     assert "файл не найден" in assert_one_line_error(missing)
+
+
+# --------------------------------------------------------------------------- import staff, ktp
+
+
+def staff_count(db: conftest.TestDatabase) -> tuple[int, int]:
+    from ejournal.domain.models import Staff
+
+    with Session(db.engine) as session:
+        return (
+            session.exec(select(func.count()).select_from(Staff)).one(),
+            session.exec(select(func.count()).select_from(AuditLog)).one(),
+        )
+
+
+def test_import_staff_refuses_problems_then_dry_run_write_and_again(db, tiny_id, tmp_path):
+    header = ["ФИО", "Должность", "Предметы", "E-mail"]
+    bad = write_xlsx(
+        tmp_path / "bad.xlsx",
+        [header, ["Орлова Ольга Павловна", "учитель", "Химия", ""], ["", "завхоз", "", ""]],
+    )
+    before = staff_count(db)
+    result = run(db.url, "import", "staff", str(bad), "--school", str(tiny_id), tmp=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "Строка 2, столбец «Предметы»: предмета «Химия» нет в школе",
+        "Строка 3, столбец «ФИО»: не указана фамилия",
+        "Строка 3, столбец «ФИО»: не указано имя",
+        "Ошибок: 3. Ничего не записано: исправьте файл.",
+    ]
+    assert staff_count(db) == before
+
+    good = write_xlsx(
+        tmp_path / "staff.xlsx", [header, ["Орлова Ольга Павловна", "учитель", "музыка", ""]]
+    )
+    args = ("import", "staff", str(good), "--school", str(tiny_id))
+    dry = run(db.url, *args, "--dry-run", tmp=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines() == [
+        "Сотрудников в файле: 1. Добавить: 1; изменить: 0; без изменений: 0.",
+        "  добавить: Орлова Ольга Павловна, учитель",
+        "Пробный прогон: ничего не записано.",
+    ]
+    assert staff_count(db) == before
+    done = run(db.url, *args, tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Записано. Учётные записи сотрудникам пока не создаются." in done.stdout
+    assert staff_count(db) == (before[0] + 1, before[1] + 1)
+    again = run(db.url, *args, tmp=tmp_path)
+    assert "Изменений нет: ничего не записано." in again.stdout
+    assert staff_count(db) == (before[0] + 1, before[1] + 1)
+
+
+def _russian_5a_and_deputy(db: conftest.TestDatabase, tiny_id: int) -> int:
+    """Grant the tiny school's deputy (Орлов) the deputy role; the id of Russian in 5 «А»."""
+    from ejournal.domain.models import Staff, Subject, TeachingAssignment
+
+    with Session(db.engine) as session:
+        deputy = session.exec(select(Staff).where(Staff.last_name == "Орлов")).one()
+        session.add(
+            RoleGrant(user_id=deputy.user_id or 0, school_id=tiny_id, role=Role.DEPUTY.value)
+        )
+        session.commit()
+        return (
+            session.exec(
+                select(TeachingAssignment.id)
+                .join(Subject, col(Subject.id) == col(TeachingAssignment.subject_id))
+                .where(Subject.name == "Русский язык")
+                .order_by(col(TeachingAssignment.id))
+            ).first()
+            or 0
+        )
+
+
+def test_import_ktp_as_the_deputy_with_the_hours_warning(db, tiny_id, tmp_path):
+    from ejournal.domain.models import ThematicPlanItem
+
+    def items() -> int:
+        with Session(db.engine) as session:
+            return session.exec(select(func.count()).select_from(ThematicPlanItem)).one()
+
+    path = write_xlsx(
+        tmp_path / "ктп.xlsx",
+        [["№", "Тема", "Часы", "Дата", "Вид работы"],
+         [1, "Язык и общение", 2, "01.09.2026", ""],
+         [2, "Контрольная работа", 1, "01.06.2027", "К.р."]],
+    )  # fmt: skip
+    no_deputy = run(db.url, "import", "ktp", str(path), "--school", str(tiny_id),
+                    "--assignment", "1", tmp=tmp_path)  # fmt: skip
+    assert "нет заместителя директора" in assert_one_line_error(no_deputy)
+    assignment = _russian_5a_and_deputy(db, tiny_id)
+    args = ("import", "ktp", str(path), "--school", str(tiny_id), "--assignment", str(assignment))
+    bad = run(db.url, *args, tmp=tmp_path)
+    assert bad.returncode == 1
+    assert bad.stdout.splitlines() == [
+        "Строка 3, столбец «Дата»: дата 01.06.2027 вне учебного года 2026/2027 "
+        "(01.09.2026–31.05.2027)",
+        "Ошибок: 1. Ничего не записано: исправьте файл.",
+    ]
+    assert items() == 0
+
+    path = write_xlsx(
+        tmp_path / "ктп.xlsx",
+        [["№", "Тема", "Часы", "Дата", "Вид работы"],
+         [1, "Язык и общение", 2, "01.09.2026", ""],
+         [2, "Контрольная работа", 1, "31.05.2027", "К.р."]],
+    )  # fmt: skip
+    done = run(db.url, *args, tmp=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "Тем в файле: 2, часов: 3. Добавить: 2; изменить: 0; удалить: 0; без изменений: 0.",
+        "  Внимание: часов в плане 3, по учебному плану 170 (5 ч в неделю × 34 учебных "
+        "недель, Русский язык)",
+        "Записано.",
+    ]
+    assert items() == 2
+    again = run(db.url, *args, tmp=tmp_path)
+    assert "Изменений нет: ничего не записано." in again.stdout
+    assert items() == 2

@@ -60,6 +60,8 @@ class AuditAction(StrEnum):
     RISK_MESSAGE = "forecast.risk.message"  # parents told of a forecast «2» or non-attestation
     NOTICE_SETTINGS = "notice.settings"  # a family's e-mail choices (new items, digest)
     IMPORT_STUDENTS = "import.students"  # class lists imported from a file
+    IMPORT_STAFF = "import.staff"  # staff list imported from a file
+    IMPORT_KTP = "import.ktp"  # a teacher's calendar-thematic plan imported from a file
 
 
 class AuditEntity(StrEnum):
@@ -109,6 +111,8 @@ ACTION_TITLES: dict[AuditAction, str] = {
     AuditAction.RISK_MESSAGE: "Родителям: риск неудовлетворительной отметки",
     AuditAction.NOTICE_SETTINGS: "Уведомления по почте",
     AuditAction.IMPORT_STUDENTS: "Импорт списков учащихся",
+    AuditAction.IMPORT_STAFF: "Импорт списка сотрудников",
+    AuditAction.IMPORT_KTP: "Импорт КТП",
 }
 
 #: The Russian name of each kind of record.
