@@ -91,32 +91,6 @@ def _overview(
 
 
 @read_only
-def _class_forecasts(session: Any, *, actor: Actor) -> list[Any]:
-    """The forecast успеваемость and качество of every class in the actor's scope at the end
-    of the term running today (the quarter for grades 1–9, the half-year for 10–11)."""
-    from sqlmodel import col, select
-
-    from ejournal.domain import forecast
-    from ejournal.domain.models import AcademicYear, Period
-
-    today = choices.school_today_for_actor(session, actor)
-    terms = session.exec(
-        select(Period)
-        .join(AcademicYear, col(AcademicYear.id) == Period.year_id)
-        .where(
-            AcademicYear.school_id == actor.school_id,
-            col(Period.kind).in_(["quarter", "half_year"]),
-            Period.starts_on <= today,
-            Period.ends_on >= today,
-        )
-    ).all()
-    found: list[Any] = []
-    for term in terms:
-        found += forecast.class_forecast(session, actor=actor, class_id=None, period_id=term.id)
-    return sorted(found, key=lambda f: (len(f.class_name), f.class_name))
-
-
-@read_only
 def _one_report(
     session: Any,
     *,
@@ -256,7 +230,7 @@ class DashboardState(SessionState):
     async def _load_forecasts(self) -> None:
         """The classes' forecast for the running term (after the figures: it takes longer)."""
         try:
-            found = await run_service(_class_forecasts, actor=self._actor())
+            found = await run_service(choices.running_class_forecasts, actor=self._actor())
         except DomainError as e:
             self.forecasts, self.forecast_note = [], e.message
             return

@@ -224,6 +224,34 @@ def test_a_work_due_within_a_lesson_is_on_time_until_the_next_lessons_day(
     assert (row["marks"], row["marks_on_time"]) == (2, 1)
 
 
+def test_the_fill_report_and_the_checklist_agree_on_a_late_evening_entry(
+    session: Session,
+) -> None:
+    """A control work due by the next lesson, entered at 20:00 on that lesson's day: on time
+    for the fill report (by the end of the day) exactly as for the checklist's «marks_late»."""
+    from ejournal.domain.control.checklist import run_checklist
+
+    tiny = make_school(session)
+    tiny.control.deadline_lessons = 1
+    session.add(tiny.control)
+    session.commit()
+    work = add_lesson(session, tiny.russian_5a, D(2026, 10, 5), work_type=tiny.control)
+    add_lesson(session, tiny.russian_5a, D(2026, 10, 7))
+    _mark(
+        session, tiny, work, tiny.students[0], 4, at=_at(D(2026, 10, 7), 20), work_type=tiny.control
+    )
+    window = _october_window(session, tiny)
+    row = _row(
+        reports.fill_report(session, actor=tiny.actors["deputy"], window=window).rows,
+        assignment_id=tiny.russian_5a.id,
+    )
+    late = run_checklist(
+        session, actor=tiny.actors["deputy"], window=window, rules=frozenset({"marks_late"})
+    )
+    assert (row["marks"], row["marks_on_time"]) == (1, 1)
+    assert late == []
+
+
 def test_fill_by_teacher_says_who_takes_part(session: Session) -> None:
     """Smirnova entered marks; Kuznetsov held a maths lesson without any: 1 of 2 take part."""
     tiny, _ = _october(session)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -230,3 +231,28 @@ def own_findings(
         session, actor=actor, window=window, filters=Filters(teacher_id=actor.staff_id), now=now
     )
     return window, [f for f in found if f.teacher_id == actor.staff_id]
+
+
+@read_only
+def running_class_forecasts(session: Session, *, actor: Actor) -> list[Any]:
+    """The forecast успеваемость and качество of every class in the actor's analytics scope
+    at the end of the term running today (the quarter for grades 1–9, the half-year for
+    10–11), for the dashboard."""
+    from ejournal.domain import forecast
+
+    today = school_today_for_actor(session, actor)
+    terms = session.exec(
+        select(Period)
+        .join(AcademicYear, col(AcademicYear.id) == Period.year_id)
+        .where(
+            AcademicYear.school_id == actor.school_id,
+            col(Period.kind).in_(["quarter", "half_year"]),
+            Period.starts_on <= today,
+            Period.ends_on >= today,
+        )
+    ).all()
+    found: list[Any] = []
+    for term in terms:
+        assert term.id is not None
+        found += forecast.class_forecast(session, actor=actor, class_id=None, period_id=term.id)
+    return sorted(found, key=lambda f: (len(f.class_name), f.class_name))

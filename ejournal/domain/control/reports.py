@@ -328,8 +328,9 @@ def mark_deadlines(
     work_types: pd.DataFrame,
 ) -> pd.Series:
     """The UTC instant by which each mark was due [003 §3.2], [002 §3.3], [004 §4.4.1]:
-    `marks_deadline_hour` of the lesson's day for class work; of the N-th next lesson of the
-    same page for works due «within N lessons»; of the lesson's day + N days for essays.
+    `marks_deadline_hour` of the lesson's day for class work; the end of the day of the N-th
+    next lesson of the same page for works due «within N lessons», of the lesson's day + N days
+    for essays (as the checklist's rule).
     NaT when the N-th next lesson is not yet in the journal (the mark cannot be late yet).
 
     `marks`: lesson_id, work_type_id; `lessons`: lesson_id, assignment_id, date, number,
@@ -356,7 +357,13 @@ def mark_deadlines(
         nth_by_lesson = pd.Series(pd.to_datetime(nth).to_numpy(), index=order["lesson_id"])
         picked = m["lesson_id"].map(nth_by_lesson)
         due = due.where(~((n_lessons == n) & (n_days == 0)), picked)
-    result = _local_instants(school, due, school.marks_deadline_hour)
+    # The same rule as the checklist (`rows.JournalRows.mark_deadline`): class work by the
+    # deadline hour of its day; works due in N days or by the N-th next lesson by the end of
+    # that day.
+    by_day_end = (n_days > 0) | (n_lessons > 0)
+    result = _local_instants(school, due, school.marks_deadline_hour).where(
+        ~by_day_end, _local_instants(school, due, 24)
+    )
     result.index = marks.index
     return result
 
