@@ -18,15 +18,22 @@ from ejournal.pages import (
     admin_audit,
     admin_users,
     change_password,
+    class_students,
     dashboard,
     diary,
     diary_staff,
     index,
     journal,
+    ktp,
     lesson,
     messages,
     risks,
     settings,
+    setup_curriculum,
+    setup_people,
+    setup_school,
+    setup_timetable,
+    student_file,
 )
 from ejournal.state.admin import AdminAuditState, AdminUsersState
 from ejournal.state.auth import AccountState, LoginState
@@ -35,14 +42,21 @@ from ejournal.state.base import (
     frontend_exception_handler,
     guarded_page,
 )
+from ejournal.state.class_students import ClassStudentsState
 from ejournal.state.control import DashboardState
 from ejournal.state.diary import DiaryMarksState, DiaryState
 from ejournal.state.diary_staff import AnnouncementsState, ConfirmationsState
 from ejournal.state.journal import ClassHomeState, JournalState, TeacherHomeState
 from ejournal.state.journal.phone import LessonMarkingState
+from ejournal.state.ktp import KtpState
 from ejournal.state.messages import DiaryNavState, MessagesState
 from ejournal.state.risks import RiskState
 from ejournal.state.settings import SettingsState
+from ejournal.state.setup_curriculum import CurriculumState
+from ejournal.state.setup_people import PeopleSetupState
+from ejournal.state.setup_school import SchoolSetupState
+from ejournal.state.setup_timetable import TimetableState
+from ejournal.state.student_file import StudentFileState
 
 #: Sonner's light rich colours are below 4.5:1 (error text 4.3:1, warning 3:1): darker text
 #: on the same backgrounds, as the toaster's own inline CSS variables (no global sheet).
@@ -94,6 +108,13 @@ PAGES: dict[str, tuple[Callable[[], rx.Component], list[Any]]] = {
     "/admin/users": (admin_users.page, [AdminUsersState.load]),
     "/admin/audit": (admin_audit.page, [AdminAuditState.load]),
     "/settings": (settings.page, [SettingsState.load]),
+    "/setup/school": (setup_school.page, [SchoolSetupState.load]),
+    "/setup/people": (setup_people.page, [PeopleSetupState.load]),
+    "/setup/curriculum": (setup_curriculum.page, [CurriculumState.load]),
+    "/setup/timetable": (setup_timetable.page, [TimetableState.load]),
+    "/ktp": (ktp.page, [KtpState.load]),
+    "/class/students": (class_students.page, [ClassStudentsState.load]),
+    "/student": (student_file.page, [StudentFileState.load]),
 }
 for route, (component, loaders) in PAGES.items():
     guarded_page(app, route=route, component=component, on_load=loaders)

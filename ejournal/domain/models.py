@@ -89,6 +89,18 @@ class Audience(StrEnum):
     CLASS = "class"  # parents and students of one class
 
 
+class KtpStatus(StrEnum):
+    DRAFT = "draft"  # imported or being edited by the teacher
+    SUBMITTED = "submitted"  # sent to the deputy for review
+    APPROVED = "approved"  # the pick-list of topics uses it
+    RETURNED = "returned"  # sent back with the deputy's note
+
+
+class ConsentForm(StrEnum):
+    PAPER = "paper"
+    ELECTRONIC = "electronic"
+
+
 class LoginEventKind(StrEnum):
     SUCCESS = "success"
     FAILURE = "failure"
@@ -154,6 +166,10 @@ class School(SQLModel, table=True):
     control_retest_lessons: int = Field(default=2)
     control_oral_percent: int = Field(default=20)
     control_absence_percent: int = Field(default=30)
+    # A teacher's weekly load (hours) past which the assignments page warns the deputy.
+    max_weekly_load: Decimal = Field(
+        default=Decimal("36.0"), sa_column=Column(Numeric(4, 1), nullable=False)
+    )
 
 
 class WorkType(SQLModel, table=True):
@@ -322,6 +338,8 @@ class Student(SQLModel, table=True):
     phone: str = Field(default="", sa_column=Column(String(32), nullable=False))
     email: str = Field(default="", sa_column=Column(String(200), nullable=False))
     health_group: str = Field(default="", sa_column=Column(String(16), nullable=False))
+    # «Общие сведения» of the personal file [004 §5.28–5.32]: the personal-file number.
+    personal_file_number: str = Field(default="", sa_column=Column(String(32), nullable=False))
     # The current class (denormalised from Enrolment for fast lists; None when left).
     class_id: int | None = Field(default=None, foreign_key="class_group.id", index=True)
     is_active: bool = Field(default=True)
@@ -357,6 +375,7 @@ class Consent(SQLModel, table=True):
     """Consent to personal-data processing (152-ФЗ) given or refused by a parent."""
 
     __tablename__ = "consent"
+    __table_args__ = (_check_in("form", ConsentForm, "ck_consent_form"),)
 
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int = Field(foreign_key="parent.id", index=True)
@@ -365,6 +384,8 @@ class Consent(SQLModel, table=True):
     signed_on: dt.date
     withdrawn_on: dt.date | None = None
     document: str = Field(default="", sa_column=Column(String(200), nullable=False))
+    # How it was given: on paper («paper») or electronically («electronic») [003 §5.2].
+    form: str = Field(default="paper", sa_column=Column(String(16), nullable=False))
 
 
 # --------------------------------------------------------------------------- classes
@@ -471,6 +492,7 @@ class TeachingAssignment(SQLModel, table=True):
 
     __tablename__ = "teaching_assignment"
     __table_args__ = (
+        _check_in("ktp_status", KtpStatus, "ck_teaching_assignment_ktp_status"),
         UniqueConstraint(
             "year_id", "class_id", "subgroup_id", "subject_id", name="uq_teaching_assignment"
         ),
@@ -484,6 +506,12 @@ class TeachingAssignment(SQLModel, table=True):
     subgroup_id: int | None = Field(default=None, foreign_key="subgroup.id")
     subject_id: int = Field(foreign_key="subject.id", index=True)
     hours_per_week: Decimal = Field(sa_column=Column(Numeric(4, 1), nullable=False))
+    # The КТП's review [002 §7.4–7.5] (KtpStatus): draft → submitted → approved (or returned with a note).
+    # The journal's topic pick-list offers only an approved plan.
+    ktp_status: str = Field(default="draft", sa_column=Column(String(16), nullable=False))
+    ktp_reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    ktp_reviewed_at: dt.datetime | None = None
+    ktp_review_note: str = Field(default="", sa_column=Column(String(500), nullable=False))
 
 
 class ThematicPlanItem(SQLModel, table=True):

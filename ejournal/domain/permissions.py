@@ -45,6 +45,7 @@ class Permission(StrEnum):
     SETTINGS_MANAGE = "settings:manage"
     BACKUP_MANAGE = "backup:manage"
     IMPORT_LISTS = "import:lists"
+    KTP_APPROVE = "ktp:approve"  # the deputy reviews and approves teachers' КТП
     OWN_ACCOUNT = "account:own"  # own password and sessions
 
 
@@ -91,6 +92,7 @@ MATRIX: dict[Role, dict[Permission, Scope]] = {
         _P.SETTINGS_MANAGE: _S.ALL,
         _P.ANNOUNCEMENT_WRITE: _S.ALL,
         _P.TIMETABLE_MANAGE: _S.ALL,
+        _P.KTP_APPROVE: _S.ALL,
         _P.MESSAGE_SEND: _S.ALL,
         _P.OWN_ACCOUNT: _S.SELF,
     },

@@ -87,6 +87,42 @@ PAGES: tuple[PageSpec, ...] = (
         "Объявления",
         frozenset({Role.CLASS_TEACHER, *_STAFF_LEADS}),
     ),
+    PageSpec(
+        "/class/students",
+        "Учащиеся класса",
+        Permission.STUDENT_MANAGE,
+        "Учащиеся",
+        frozenset({Role.CLASS_TEACHER}),
+    ),
+    PageSpec("/ktp", "КТП", Permission.JOURNAL_READ, "КТП", frozenset({Role.TEACHER, Role.DEPUTY})),
+    PageSpec(
+        "/setup/people",
+        "Учащиеся и сотрудники",
+        Permission.IMPORT_LISTS,
+        "Списки",
+        frozenset({Role.ADMIN, Role.SECRETARY}),
+    ),
+    PageSpec(
+        "/setup/school",
+        "Учебный год и классы",
+        Permission.SETTINGS_MANAGE,
+        "Учебный год",
+        frozenset({Role.ADMIN, *_STAFF_LEADS}),
+    ),
+    PageSpec(
+        "/setup/curriculum",
+        "Учебный план и нагрузка",
+        Permission.TIMETABLE_MANAGE,
+        "Учебный план",
+        frozenset({Role.DEPUTY}),
+    ),
+    PageSpec(
+        "/setup/timetable",
+        "Расписание и замены",
+        Permission.TIMETABLE_MANAGE,
+        "Расписание",
+        frozenset({Role.DEPUTY}),
+    ),
     PageSpec("/settings", "Настройки школы", Permission.SETTINGS_MANAGE, "Настройки", _STAFF_LEADS),
     PageSpec("/diary", "Дневник", Permission.DIARY_READ, "Дневник", _FAMILY),
     PageSpec("/diary/marks", "Отметки", Permission.DIARY_READ, "Отметки", _FAMILY),
@@ -98,6 +134,7 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({Role.TEACHER, Role.CLASS_TEACHER, *_STAFF_LEADS, *_FAMILY}),
     ),
     PageSpec("/lesson", "Урок", Permission.JOURNAL_READ),
+    PageSpec("/student", "Личное дело учащегося", Permission.STUDENT_PERSONAL_READ),
     PageSpec("/account", "Мой профиль", Permission.OWN_ACCOUNT),
     PageSpec(
         CHANGE_PASSWORD_PATH,
@@ -116,8 +153,8 @@ HOME_BY_ROLE: dict[Role, str] = {
     Role.PARENT: "/diary",
     Role.STUDENT: "/diary",
     Role.ADMIN: "/admin/users",
-    # The secretary may not manage users (no USER_MANAGE); no pages of their own yet.
-    Role.SECRETARY: "/account",
+    # The secretary keeps the class lists and the staff list [000 §4.7].
+    Role.SECRETARY: "/setup/people",
 }
 
 _BY_ROUTE = {p.route: p for p in PAGES}

@@ -532,7 +532,7 @@ def test_active_role_must_be_held(session, teacher):
         (Role.PARENT, "/diary"),
         (Role.STUDENT, "/diary"),
         (Role.ADMIN, "/admin/users"),
-        (Role.SECRETARY, "/account"),
+        (Role.SECRETARY, "/setup/people"),
     ],
 )
 def test_each_role_lands_on_its_home(role, path):

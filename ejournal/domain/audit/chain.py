@@ -62,6 +62,18 @@ class AuditAction(StrEnum):
     IMPORT_STUDENTS = "import.students"  # class lists imported from a file
     IMPORT_STAFF = "import.staff"  # staff list imported from a file
     IMPORT_KTP = "import.ktp"  # a teacher's calendar-thematic plan imported from a file
+    CALENDAR_UPDATE = "setup.calendar"  # the year, periods, holidays, bells, week, classes
+    CURRICULUM_UPDATE = "setup.curriculum"  # subjects and hours per week per grade
+    ASSIGNMENT_UPDATE = "setup.assignment"  # who teaches what, with hours
+    TIMETABLE_UPDATE = "setup.timetable"  # a weekly lesson added, moved or ended
+    SUBSTITUTE_SET = "journal.substitute.set"  # a substitute named for a lesson (or removed)
+    KTP_REVIEW = "ktp.review"  # a КТП submitted, approved or returned
+    SUBGROUP_UPDATE = "setup.subgroup"  # a class split into groups, a student moved
+    STUDENT_MOVE = "student.move"  # arrived, left, transferred between classes
+    STUDENT_UPDATE = "student.update"  # added or edited one by one; the personal file
+    PARENT_UPDATE = "parent.update"  # a parent added or edited one by one
+    STAFF_UPDATE = "staff.update"  # a staff member added or edited one by one
+    CONSENT_RECORD = "consent.record"  # consent to personal-data processing given or refused
 
 
 class AuditEntity(StrEnum):
@@ -79,6 +91,20 @@ class AuditEntity(StrEnum):
     PERIOD_MARK = "period_mark"
     WORK_TYPE = "work_type"
     MESSAGE_THREAD = "message_thread"
+    ACADEMIC_YEAR = "academic_year"
+    PERIOD = "period"
+    HOLIDAY = "holiday"
+    BELL_SLOT = "bell_slot"
+    SUBJECT = "subject"
+    CURRICULUM = "curriculum_hours"
+    ASSIGNMENT = "teaching_assignment"
+    TIMETABLE_SLOT = "timetable_slot"
+    SUBGROUP = "subgroup"
+    STUDENT = "student"
+    PARENT = "parent"
+    STAFF = "staff"
+    CONSENT = "consent"
+    ENROLMENT = "enrolment"
 
 
 #: The Russian name of each action, as the audit viewer shows it.
@@ -113,6 +139,18 @@ ACTION_TITLES: dict[AuditAction, str] = {
     AuditAction.IMPORT_STUDENTS: "Импорт списков учащихся",
     AuditAction.IMPORT_STAFF: "Импорт списка сотрудников",
     AuditAction.IMPORT_KTP: "Импорт КТП",
+    AuditAction.CALENDAR_UPDATE: "Учебный год и календарь",
+    AuditAction.CURRICULUM_UPDATE: "Учебный план",
+    AuditAction.ASSIGNMENT_UPDATE: "Учебная нагрузка",
+    AuditAction.TIMETABLE_UPDATE: "Расписание",
+    AuditAction.SUBSTITUTE_SET: "Замена урока",
+    AuditAction.KTP_REVIEW: "Согласование КТП",
+    AuditAction.SUBGROUP_UPDATE: "Подгруппы",
+    AuditAction.STUDENT_MOVE: "Движение учащихся",
+    AuditAction.STUDENT_UPDATE: "Сведения об учащемся",
+    AuditAction.PARENT_UPDATE: "Сведения о родителе",
+    AuditAction.STAFF_UPDATE: "Сведения о сотруднике",
+    AuditAction.CONSENT_RECORD: "Согласие на обработку персональных данных",
 }
 
 #: The Russian name of each kind of record.
@@ -129,6 +167,20 @@ ENTITY_TITLES: dict[AuditEntity, str] = {
     AuditEntity.PERIOD_MARK: "итоговая отметка",
     AuditEntity.WORK_TYPE: "вид работы",
     AuditEntity.MESSAGE_THREAD: "переписка",
+    AuditEntity.ACADEMIC_YEAR: "учебный год",
+    AuditEntity.PERIOD: "учебный период",
+    AuditEntity.HOLIDAY: "каникулы",
+    AuditEntity.BELL_SLOT: "звонок",
+    AuditEntity.SUBJECT: "предмет",
+    AuditEntity.CURRICULUM: "часы учебного плана",
+    AuditEntity.ASSIGNMENT: "нагрузка",
+    AuditEntity.TIMETABLE_SLOT: "урок расписания",
+    AuditEntity.SUBGROUP: "подгруппа",
+    AuditEntity.STUDENT: "учащийся",
+    AuditEntity.PARENT: "родитель",
+    AuditEntity.STAFF: "сотрудник",
+    AuditEntity.CONSENT: "согласие",
+    AuditEntity.ENROLMENT: "зачисление",
 }
 
 

@@ -1,0 +1,11 @@
+"""``/ktp``: КТП."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ejournal.components.layout import layout
+
+
+def page() -> rx.Component:
+    return layout("КТП", rx.text("Страница в разработке."))

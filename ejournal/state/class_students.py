@@ -1,0 +1,20 @@
+"""``/class/students``: Учащиеся класса (placeholder until its page is built)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ejournal.domain.permissions import Permission
+from ejournal.state.base import SessionState, requires
+
+
+class ClassStudentsState(SessionState):
+    """Учащиеся класса."""
+
+    loaded: bool = False
+
+    @requires(Permission.STUDENT_MANAGE)
+    async def load(self) -> Any:
+        """On page load."""
+        self.loaded = True
+        return None

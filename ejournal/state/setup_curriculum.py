@@ -1,0 +1,20 @@
+"""``/setup/curriculum``: Учебный план и нагрузка (placeholder until its page is built)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ejournal.domain.permissions import Permission
+from ejournal.state.base import SessionState, requires
+
+
+class CurriculumState(SessionState):
+    """Учебный план и нагрузка."""
+
+    loaded: bool = False
+
+    @requires(Permission.TIMETABLE_MANAGE)
+    async def load(self) -> Any:
+        """On page load."""
+        self.loaded = True
+        return None
