@@ -1,4 +1,5 @@
-"""The `ejournal` command: migrate, seed, export, report, create-admin, audit, banner.
+"""The `ejournal` command: migrate, seed, export, report, create-admin, audit, banner,
+backup, restore, archive.
 
 A wrong argument or an unreachable database gives one line on stderr and exit code 2.
 """
@@ -726,6 +727,137 @@ def _write_anchor(anchor: Any, out: Path | None) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """`backup --out DIR`: a consistent copy of the app's database with its manifest."""
+    from ejournal.domain.records import backup
+
+    url = get_settings().effective_database_url
+    engine = get_engine()
+    _require_schema(engine)
+    result = backup.make_backup(url, args.out)
+    m = result.manifest
+    head = m["audit_head"]
+    dump = m["files"][m["dump_file"]]
+    backend = "SQLite" if m["backend"] == "sqlite" else "PostgreSQL"
+    print(f"Резервная копия записана в {result.path}")
+    print(f"  база: {backend}, версия схемы {m['schema_revision'] or '—'}")
+    print(f"  таблиц: {len(m['tables'])}, строк: {m['rows']}")
+    print(f"  журнал аудита: записей {head['rows']}, последняя №{head['row_id']}")
+    print(
+        f"  файл {m['dump_file']}: {dump['bytes'] / 1_000_000:.1f} МБ; "
+        f"контрольные суммы SHA-256 — в {backup.MANIFEST_NAME}"
+    )
+    print(f"  за {result.seconds:.1f} с")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """`restore DIR --to URL [--force]`: check the backup, restore it, check the result."""
+    from ejournal.domain.records import backup
+
+    result = backup.restore_backup(args.folder, args.to, force=args.force)
+    m = result.manifest
+    print("Резервная копия проверена: все файлы целы (SHA-256 сходится).")
+    print(
+        f"Восстановлено в {result.url} за {result.seconds:.1f} с: таблиц {len(result.tables)}, "
+        f"строк {sum(result.tables.values())} (копия от {m['created_at']})."
+    )
+    if result.mismatches:
+        print("Восстановленная база не сходится с описанием копии:")
+        for line in result.mismatches:
+            print(f"  — {line}")
+    else:
+        print("Число строк в каждой таблице и версия схемы совпадают с описанием копии.")
+    if result.audit_break is not None:
+        print(
+            f"Журнал аудита нарушен: запись №{result.audit_break.row_id} — "
+            f"{result.audit_break.problem} (проверено записей: {result.audit_checked})"
+        )
+    elif not result.mismatches:
+        print(
+            f"Журнал аудита цел: проверено записей {result.audit_checked}, последняя "
+            f"№{m['audit_head']['row_id']} — как в копии."
+        )
+    return 0 if result.ok else 1
+
+
+def _school_director(session: Any, school_id: int) -> Any:
+    """The school's director as the actor of `archive build` (refused when it has none)."""
+    import dataclasses
+
+    from sqlmodel import col, select
+
+    from ejournal.domain.models import Role, RoleGrant, School
+    from ejournal.domain.people.auth import load_actor
+
+    if session.get(School, school_id) is None:
+        raise CliError(f"школа с идентификатором {school_id} не найдена")
+    user_id = session.exec(
+        select(RoleGrant.user_id)
+        .where(RoleGrant.school_id == school_id, RoleGrant.role == Role.DIRECTOR.value)
+        .order_by(col(RoleGrant.user_id))
+    ).first()
+    if user_id is None:
+        raise CliError("в школе нет директора: архив формируется от его имени")
+    actor = load_actor(session, user_id, active_role=Role.DIRECTOR)
+    # The operator acts for the director: a one-time password not yet changed does not matter.
+    return dataclasses.replace(actor, must_change_password=False)
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    """`archive build|verify`: the year's archive (journals, summary sheets, CSV, sums)."""
+    from ejournal.domain.records import archive
+
+    if args.archive_command == "verify":
+        try:
+            check = archive.verify_archive(args.folder)
+        except archive.ArchiveError as e:
+            raise CliError(e.message) from None
+        print(f"Архив: {check.school}, {check.year} учебный год ({check.folder})")
+        if check.ok:
+            print(f"Архив цел: проверено файлов {check.checked}, контрольные суммы совпадают.")
+            return 0
+        print(f"Архив повреждён (проверено файлов {check.checked}):")
+        for line in check.problems:
+            print(f"  — {line}")
+        return 1
+
+    from sqlmodel import Session, select
+
+    from ejournal.domain.errors import DomainError
+    from ejournal.domain.models import AcademicYear
+
+    engine = get_engine()
+    _require_schema(engine)
+    if not args.out.is_dir():
+        raise CliError(f"каталога «{args.out}» нет")
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        with Session(bind=connection) as session:
+            actor = _school_director(session, args.school)
+            year = session.exec(
+                select(AcademicYear).where(
+                    AcademicYear.school_id == args.school, AcademicYear.name == args.year
+                )
+            ).first()
+            if year is None or year.id is None:
+                raise CliError(f"учебного года «{args.year}» в школе нет (например, 2026/2027)")
+            try:
+                result = archive.build_archive(
+                    session, actor=actor, year_id=year.id, out_dir=args.out
+                )
+            except DomainError as e:
+                raise CliError(e.message) from None
+            session.rollback()
+    print(f"Архив {args.year} записан в {result.folder}")
+    print(f"  файлов: {result.files}, {result.bytes / 1_000_000:.1f} МБ")
+    print(f"  проверка: ejournal archive verify {result.folder} (или sha256sum -c SHA256SUMS)")
+    return 0
+
+
 def cmd_forecast(args: argparse.Namespace) -> int:
     """`forecast evaluate`: the forecast's backtest on a school's CSV archive (no database)."""
     from ejournal.domain.forecast.archive import evaluate_archive, read_text
@@ -765,6 +897,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "report": cmd_report,
     "notify": cmd_notify,
     "forecast": cmd_forecast,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "archive": cmd_archive,
 }
 
 
@@ -896,6 +1031,33 @@ def build_parser() -> argparse.ArgumentParser:
     notify.add_argument(
         "--now", default=None, metavar="ГГГГ-ММ-ДДTЧЧ:ММ", help="какой момент считать текущим (UTC)"
     )
+    backup = sub.add_parser("backup", help="резервная копия базы данных с описанием")
+    backup.add_argument(
+        "--out", type=Path, required=True, metavar="КАТАЛОГ",
+        help="куда записать (внутри появится папка ejournal-ДАТА)",
+    )  # fmt: skip
+    restore = sub.add_parser("restore", help="восстановить резервную копию в пустую базу")
+    restore.add_argument("folder", type=Path, metavar="КАТАЛОГ", help="папка резервной копии")
+    restore.add_argument(
+        "--to", required=True, metavar="АДРЕС",
+        help="адрес базы данных (sqlite:///файл.db или postgresql://…)",
+    )  # fmt: skip
+    restore.add_argument("--force", action="store_true", help="заменить содержимое непустой базы")
+    archive = sub.add_parser("archive", help="архив учебного года: журналы, ведомости, CSV")
+    archive_sub = archive.add_subparsers(
+        dest="archive_command", metavar="build|verify", required=True, parser_class=_Parser
+    )
+    build = archive_sub.add_parser("build", help="сформировать архив года")
+    build.add_argument("--school", type=int, required=True, metavar="ID", help="школа")
+    build.add_argument(
+        "--year", required=True, metavar="ГОД", help="учебный год, например 2026/2027"
+    )
+    build.add_argument(
+        "--out", type=Path, required=True, metavar="КАТАЛОГ",
+        help="куда записать (внутри появится папка archive-ГОД-ДАТА)",
+    )  # fmt: skip
+    check = archive_sub.add_parser("verify", help="проверить архив по контрольным суммам")
+    check.add_argument("folder", type=Path, metavar="КАТАЛОГ", help="папка архива")
     forecast = sub.add_parser("forecast", help="прогноз итоговых отметок")
     forecast_sub = forecast.add_subparsers(
         dest="forecast_command", metavar="evaluate", required=True, parser_class=_Parser

@@ -16,6 +16,7 @@ from ejournal.domain import site_map
 from ejournal.pages import (
     account,
     admin_audit,
+    admin_backups,
     admin_users,
     change_password,
     class_students,
@@ -27,6 +28,7 @@ from ejournal.pages import (
     ktp,
     lesson,
     messages,
+    records,
     risks,
     settings,
     setup_curriculum,
@@ -36,6 +38,7 @@ from ejournal.pages import (
     student_file,
 )
 from ejournal.state.admin import AdminAuditState, AdminUsersState
+from ejournal.state.admin_backups import BackupsState
 from ejournal.state.auth import AccountState, LoginState
 from ejournal.state.base import (
     backend_exception_handler,
@@ -50,6 +53,7 @@ from ejournal.state.journal import ClassHomeState, JournalState, TeacherHomeStat
 from ejournal.state.journal.phone import LessonMarkingState
 from ejournal.state.ktp import KtpState
 from ejournal.state.messages import DiaryNavState, MessagesState
+from ejournal.state.records import RecordsState
 from ejournal.state.risks import RiskState
 from ejournal.state.settings import SettingsState
 from ejournal.state.setup_curriculum import CurriculumState
@@ -115,6 +119,8 @@ PAGES: dict[str, tuple[Callable[[], rx.Component], list[Any]]] = {
     "/ktp": (ktp.page, [KtpState.load]),
     "/class/students": (class_students.page, [ClassStudentsState.load]),
     "/student": (student_file.page, [StudentFileState.load]),
+    "/records": (records.page, [RecordsState.load]),
+    "/admin/backups": (admin_backups.page, [BackupsState.load]),
 }
 for route, (component, loaders) in PAGES.items():
     guarded_page(app, route=route, component=component, on_load=loaders)

@@ -54,3 +54,28 @@ if [ "$want" = "test" ]; then
     fi
   fi
 fi
+
+# pg_dump/pg_restore for the backup tests on PostgreSQL (Debian's postgresql-client).
+if [ "$want" = "test" ]; then
+  if ! command -v pg_dump >/dev/null 2>&1 || ! command -v pg_restore >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ]; then
+      echo "==> Устанавливаю клиент PostgreSQL (pg_dump, pg_restore) из пакетов Debian"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null
+    else
+      echo "Для резервных копий PostgreSQL нужны pg_dump и pg_restore. Установите их от root:" >&2
+      echo "  apt-get install -y postgresql-client" >&2
+      exit 1
+    fi
+  fi
+  # pg_dump refuses a server newer than itself: say so now, not in the middle of the tests.
+  if [ -n "${EJOURNAL_TEST_DATABASE_URL:-}" ] && command -v psql >/dev/null 2>&1; then
+    server="$(psql "$EJOURNAL_TEST_DATABASE_URL" -XAtqc 'SHOW server_version_num' 2>/dev/null || true)"
+    client="$(pg_dump --version | sed -E 's/[^0-9]*([0-9]+).*/\1/')"
+    if [ -n "$server" ] && [ "$((server / 10000))" -gt "$client" ]; then
+      echo "Внимание: pg_dump версии $client старше сервера PostgreSQL $((server / 10000))" >&2
+      echo "  (резервные копии PostgreSQL не получатся). Нужен postgresql-client-$((server / 10000))" >&2
+      echo "  из репозитория apt.postgresql.org." >&2
+    fi
+  fi
+fi

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     Index,
@@ -170,6 +171,10 @@ class School(SQLModel, table=True):
     max_weekly_load: Decimal = Field(
         default=Decimal("36.0"), sa_column=Column(Numeric(4, 1), nullable=False)
     )
+    # Nightly backups: the hour (school time) and how many daily and monthly copies to keep.
+    backup_hour: int = Field(default=2)
+    backup_keep_daily: int = Field(default=7)
+    backup_keep_monthly: int = Field(default=12)
 
 
 class WorkType(SQLModel, table=True):
@@ -223,6 +228,9 @@ class AcademicYear(SQLModel, table=True):
     starts_on: dt.date
     ends_on: dt.date
     is_current: bool = Field(default=False)
+    # A closed year is read-only in the app (still searchable) once its archive is made.
+    closed_at: dt.datetime | None = None
+    closed_by: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class Period(SQLModel, table=True):
@@ -683,6 +691,46 @@ class YearOutcome(SQLModel, table=True):
     order_number: str = Field(default="", sa_column=Column(String(32), nullable=False))
     decided_on: dt.date
     author_id: int = Field(foreign_key="app_user.id")
+    # Academic debt of a conditional promotion: the subjects, in words.
+    debt_subjects: str = Field(default="", sa_column=Column(String(300), nullable=False))
+    # Approved by the director after the teachers' council [004 §5.33–5.36].
+    approved_by: int | None = Field(default=None, foreign_key="app_user.id")
+    approved_at: dt.datetime | None = None
+    council_protocol: str = Field(default="", sa_column=Column(String(32), nullable=False))
+    council_on: dt.date | None = None
+    version: int = Field(default=1)
+
+
+class PeriodSeal(SQLModel, table=True):
+    """A term closed for a class by the deputy: its marks and attendance sealed with a hash
+    written into the audit chain; later changes need a reason and show as amendments."""
+
+    __tablename__ = "period_seal"
+    __table_args__ = (UniqueConstraint("class_id", "period_id", name="uq_period_seal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="class_group.id", index=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    sealed_at: dt.datetime = Field(default_factory=utcnow)
+    sealed_by: int = Field(foreign_key="app_user.id")
+    digest: str = Field(sa_column=Column(String(64), nullable=False))  # SHA-256, hex
+    counts: str = Field(default="", sa_column=Column(String(200), nullable=False))  # JSON
+
+
+class BackupRun(SQLModel, table=True):
+    """One backup taken by the schedule or on demand, and how it ended."""
+
+    __tablename__ = "backup_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="scheduled", sa_column=Column(String(16), nullable=False))
+    started_at: dt.datetime = Field(default_factory=utcnow)
+    finished_at: dt.datetime | None = None
+    ok: bool | None = None  # None while running
+    path: str = Field(default="", sa_column=Column(String(500), nullable=False))
+    size_bytes: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    error: str = Field(default="", sa_column=Column(String(1000), nullable=False))
+    requested_by: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class DiaryRemark(SQLModel, table=True):

@@ -46,6 +46,10 @@ class Permission(StrEnum):
     BACKUP_MANAGE = "backup:manage"
     IMPORT_LISTS = "import:lists"
     KTP_APPROVE = "ktp:approve"  # the deputy reviews and approves teachers' КТП
+    PERIOD_CLOSE = "period:close"  # seal a term of a class once its marks are set
+    YEAR_OUTCOME_WRITE = "year:outcome:write"  # promotion decisions, exam and final marks
+    YEAR_OUTCOME_APPROVE = "year:outcome:approve"  # the director, after the council
+    YEAR_CLOSE = "year:close"  # archive a finished year and make it read-only
     OWN_ACCOUNT = "account:own"  # own password and sessions
 
 
@@ -75,6 +79,8 @@ MATRIX: dict[Role, dict[Permission, Scope]] = {
     },
     Role.DIRECTOR: {
         _P.JOURNAL_READ: _S.ALL,
+        _P.YEAR_OUTCOME_APPROVE: _S.ALL,
+        _P.YEAR_CLOSE: _S.ALL,
         _P.DIARY_READ: _S.ALL,
         _P.STUDENT_PERSONAL_READ: _S.ALL,
         _P.AUDIT_READ: _S.ALL,
@@ -93,6 +99,8 @@ MATRIX: dict[Role, dict[Permission, Scope]] = {
         _P.ANNOUNCEMENT_WRITE: _S.ALL,
         _P.TIMETABLE_MANAGE: _S.ALL,
         _P.KTP_APPROVE: _S.ALL,
+        _P.PERIOD_CLOSE: _S.ALL,
+        _P.YEAR_OUTCOME_WRITE: _S.ALL,
         _P.MESSAGE_SEND: _S.ALL,
         _P.OWN_ACCOUNT: _S.SELF,
     },
@@ -115,6 +123,7 @@ MATRIX: dict[Role, dict[Permission, Scope]] = {
         _P.REMARK_WRITE: _S.OWN_CLASS,
         _P.STUDENT_PERSONAL_READ: _S.OWN_CLASS,
         _P.STUDENT_MANAGE: _S.OWN_CLASS,
+        _P.YEAR_OUTCOME_WRITE: _S.OWN_CLASS,
         _P.CREDENTIALS_ISSUE: _S.OWN_CLASS,
         _P.ANNOUNCEMENT_WRITE: _S.OWN_CLASS,
         _P.MESSAGE_SEND: _S.OWN_CLASS,

@@ -18,7 +18,7 @@ from ejournal.domain.journal import (
     set_lesson_details,
     take_attendance,
 )
-from ejournal.domain.models import Attendance, AuditLog, Holiday, Lesson, Mark
+from ejournal.domain.models import Attendance, AuditLog, Holiday, KtpStatus, Lesson, Mark
 from tests.factories import NOW, D, TinySchool, add_lesson, add_plan_items, make_school
 
 pytestmark = pytest.mark.db
@@ -65,8 +65,24 @@ def test_topic_and_homework_are_saved(session: Session, tiny: TinySchool, lesson
 def test_topic_taken_from_the_plan(session: Session, tiny: TinySchool, lesson: Lesson) -> None:
     """Choosing a КТП line sets its topic and links the lesson to it."""
     items = add_plan_items(session, tiny.russian_5a, ["Повторение", "Диктант"])
+    tiny.russian_5a.ktp_status = KtpStatus.APPROVED
+    session.flush()
     column = _details(session, tiny, lesson, plan_item_id=items[1].id)
     assert (column.topic, column.plan_item_id) == ("Диктант", items[1].id)
+
+
+def test_a_line_of_a_plan_not_yet_approved_is_refused(
+    session: Session, tiny: TinySchool, lesson: Lesson
+) -> None:
+    """A forged call cannot take a topic from a КТП the deputy has not approved."""
+    items = add_plan_items(session, tiny.russian_5a, ["Повторение"])
+    for status in (KtpStatus.DRAFT, KtpStatus.SUBMITTED, KtpStatus.RETURNED):
+        tiny.russian_5a.ktp_status = status
+        session.flush()
+        with pytest.raises(ValidationError, match="не согласован"):
+            _details(session, tiny, lesson, plan_item_id=items[0].id)
+    stored = session.get(Lesson, lesson.id)
+    assert stored is not None and stored.plan_item_id is None and stored.topic == ""
 
 
 def test_plan_line_of_another_assignment_is_refused(
@@ -162,6 +178,9 @@ def test_only_the_lessons_teacher_sets_details(
 def test_plan_search_ignores_case(session: Session, tiny: TinySchool) -> None:
     """Searching «ДИКТ» finds the dictation line (Cyrillic case folding)."""
     add_plan_items(session, tiny.russian_5a, ["Повторение", "Контрольный диктант", "Глагол"])
+    tiny.russian_5a.ktp_status = KtpStatus.APPROVED  # the pick-list offers an approved plan
+    session.add(tiny.russian_5a)
+    session.commit()
     found = search_plan_items(
         session, actor=tiny.actors["russian"], assignment_id=tiny.russian_5a.id or 0, query="ДИКТ"
     )

@@ -68,7 +68,8 @@ def _field(st: SettingsState, key: str) -> SettingField:
 def test_the_deputy_sees_each_threshold_with_its_clause_and_the_work_types(
     world: StateWorld, control_work: int
 ):
-    """On load: the four control thresholds with their values and clauses; the work type row."""
+    """On load: the control thresholds (the load limit last) with their values and clauses;
+    the work type row."""
     st = world.state(SettingsState, world.token(Role.DEPUTY))
     call(SettingsState.load, st)
     assert [(f.value, f.clause) for f in st.control_fields] == [
@@ -76,6 +77,7 @@ def test_the_deputy_sees_each_threshold_with_its_clause_and_the_work_types(
         ("2", "[004 §5.6]"),
         ("20", "[004 §5.10]"),
         ("30", ""),
+        ("36,0", ""),
     ]
     assert _field(st, "marks_deadline_hour").value == "17"
     assert [f.value for f in st.rounding_fields] == ["4,50", "3,50", "2,50"]

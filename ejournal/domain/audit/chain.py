@@ -74,6 +74,11 @@ class AuditAction(StrEnum):
     PARENT_UPDATE = "parent.update"  # a parent added or edited one by one
     STAFF_UPDATE = "staff.update"  # a staff member added or edited one by one
     CONSENT_RECORD = "consent.record"  # consent to personal-data processing given or refused
+    BACKUP_RUN = "backup.run"  # a backup taken (on demand or by the schedule), or failed
+    PERIOD_SEAL = "period.seal"  # a term of a class closed, with the hash of its records
+    YEAR_OUTCOME_SET = "year.outcome.set"  # a promotion decision entered or changed
+    YEAR_OUTCOME_APPROVE = "year.outcome.approve"  # approved by the director (council)
+    YEAR_CLOSE = "year.close"  # a finished year archived and made read-only
 
 
 class AuditEntity(StrEnum):
@@ -105,6 +110,9 @@ class AuditEntity(StrEnum):
     STAFF = "staff"
     CONSENT = "consent"
     ENROLMENT = "enrolment"
+    PERIOD_SEAL = "period_seal"
+    YEAR_OUTCOME = "year_outcome"
+    BACKUP = "backup"
 
 
 #: The Russian name of each action, as the audit viewer shows it.
@@ -151,6 +159,11 @@ ACTION_TITLES: dict[AuditAction, str] = {
     AuditAction.PARENT_UPDATE: "Сведения о родителе",
     AuditAction.STAFF_UPDATE: "Сведения о сотруднике",
     AuditAction.CONSENT_RECORD: "Согласие на обработку персональных данных",
+    AuditAction.BACKUP_RUN: "Резервная копия",
+    AuditAction.PERIOD_SEAL: "Период закрыт",
+    AuditAction.YEAR_OUTCOME_SET: "Решение об итогах года",
+    AuditAction.YEAR_OUTCOME_APPROVE: "Решение утверждено",
+    AuditAction.YEAR_CLOSE: "Учебный год закрыт",
 }
 
 #: The Russian name of each kind of record.
@@ -181,6 +194,9 @@ ENTITY_TITLES: dict[AuditEntity, str] = {
     AuditEntity.STAFF: "сотрудник",
     AuditEntity.CONSENT: "согласие",
     AuditEntity.ENROLMENT: "зачисление",
+    AuditEntity.PERIOD_SEAL: "закрытие периода",
+    AuditEntity.YEAR_OUTCOME: "итоги года",
+    AuditEntity.BACKUP: "резервная копия",
 }
 
 

@@ -62,6 +62,7 @@ from ejournal.domain.models import (
     AuditLog,
     BellSlot,
     ClassGroup,
+    KtpStatus,
     Lesson,
     Period,
     PeriodMark,
@@ -329,9 +330,12 @@ def search_plan_items(
     """КТП lines of an assignment whose topic contains `query` (any case) or whose number is it.
 
     An empty query lists the lines in order. Lines not yet used by a lesson come first.
+    Only an approved plan is offered: none while it is a draft or under review.
     """
     info = load_assignment(session, assignment_id)
     require_page_read(session, actor, info)
+    if info.assignment.ktp_status != KtpStatus.APPROVED:
+        return []  # only a plan the deputy approved is offered [002 §7.5]
     items = session.exec(
         select(ThematicPlanItem)
         .where(ThematicPlanItem.assignment_id == assignment_id)

@@ -71,6 +71,7 @@ from ejournal.domain.models import (
     Attendance,
     AttendanceStatus,
     DiaryRemark,
+    KtpStatus,
     Lesson,
     Mark,
     Period,
@@ -638,6 +639,8 @@ def set_lesson_details(
         item = session.get(ThematicPlanItem, plan_item_id)
         if item is None or item.assignment_id != lesson.assignment_id:
             raise ValidationError("Эта строка КТП не относится к этому классу и предмету.")
+        if item.id != lesson.plan_item_id and info.assignment.ktp_status != KtpStatus.APPROVED:
+            raise ValidationError("КТП ещё не согласован: тему из него выбрать нельзя.")
         lesson.plan_item_id = item.id
         if topic is None:
             topic = clean_text(item.topic, field=TextField.LESSON_TOPIC)

@@ -4,6 +4,7 @@ Only password hashes are stored, so a slip can only carry a password made for it
 a slip gives the account a fresh one-time password (audited as a reset). A class's slips
 skip the accounts whose owners have already set their own password, unless asked, so a
 class teacher printing slips for a newcomer does not log the rest of the class out.
+Families that refused consent to personal-data processing are skipped (`consent`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ejournal.domain.models import (
     Student,
     User,
 )
+from ejournal.domain.people import consent
 from ejournal.domain.people.auth import STAFF_ROLES
 from ejournal.domain.people.naming import full_name, group_name
 from ejournal.domain.people.users import (
@@ -265,9 +267,13 @@ def class_slips_pdf(
         .where(Student.class_id == class_id, col(Student.is_active).is_(True))
         .order_by(col(Student.last_name), col(Student.first_name), col(Student.id))
     ).all()
+    # Families that refused consent get no account: they are skipped, not an error.
+    refused = consent.refused_student_ids(session, [s.id for s in students if s.id is not None])
     slips: list[Slip] = []
     seen_parents: set[int] = set()
     for student in students:
+        if student.id in refused:
+            continue
         name = full_name(student.last_name, student.first_name, student.middle_name)
         issued = _issue(
             session,
@@ -290,6 +296,8 @@ def class_slips_pdf(
             if parent.id is None or parent.id in seen_parents:
                 continue
             seen_parents.add(parent.id)
+            if consent.parent_family_refused(session, parent.id):
+                continue  # another child of theirs is of a refusing family
             issued = _issue(
                 session,
                 actor=actor,

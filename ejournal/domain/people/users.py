@@ -33,6 +33,7 @@ from ejournal.domain.models import (
     User,
     utcnow,
 )
+from ejournal.domain.people import consent
 from ejournal.domain.people.auth import FAMILY_ROLES, STAFF_ROLES, end_all_sessions
 from ejournal.domain.people.naming import full_name
 from ejournal.domain.people.passwords import hash_password, one_time_password
@@ -442,6 +443,8 @@ def create_parent(
             require(session, actor, Permission.CREDENTIALS_ISSUE, Target(student_id=sid))
             if session.get(Student, sid) is None:
                 raise NotFound("Учащийся не найден.")
+            if consent.family_refused(session, sid):
+                raise ValidationError(consent.ACCOUNT_REFUSED)
     else:
         require(session, actor, Permission.USER_MANAGE)
     last_name = _clean_name(last_name, TextField.LAST_NAME, missing="Укажите фамилию.")
@@ -486,17 +489,21 @@ def open_account_unchecked(
 
 
 def open_student_account(session: Session, *, actor: Actor, student_id: int) -> IssuedCredentials:
-    """An account for a student already on the roll (imported lists)."""
+    """An account for a student already on the roll (imported lists); never for a family
+    that refused consent to personal-data processing (`consent`)."""
     require(session, actor, Permission.CREDENTIALS_ISSUE, Target(student_id=student_id))
     student = session.get(Student, student_id)
     if student is None:
         raise NotFound("Учащийся не найден.")
+    if consent.family_refused(session, student_id):
+        raise ValidationError(consent.ACCOUNT_REFUSED)
     credentials = open_account_unchecked(session, actor=actor, person=student, role=Role.STUDENT)
     return credentials
 
 
 def open_parent_account(session: Session, *, actor: Actor, parent_id: int) -> IssuedCredentials:
-    """An account for a parent already known (the admin, or a class teacher of a child)."""
+    """An account for a parent already known (the admin, or a class teacher of a child);
+    never for a parent of a family that refused consent (`consent`)."""
     parent = session.get(Parent, parent_id)
     if parent is None:
         raise NotFound("Родитель не найден.")
@@ -511,6 +518,8 @@ def open_parent_account(session: Session, *, actor: Actor, parent_id: int) -> Is
         or parent.school_id != actor.school_id
     ):
         raise PermissionDenied()
+    if consent.parent_family_refused(session, parent_id):
+        raise ValidationError(consent.ACCOUNT_REFUSED)
     credentials = open_account_unchecked(session, actor=actor, person=parent, role=Role.PARENT)
     return credentials
 

@@ -45,6 +45,8 @@ class FieldSpec:
     help: str = ""  # one Russian sentence for the page
     # How the allowed range is said when the plain «от … до …» would mislead (weight > 0).
     range_words: str = ""
+    # Digits allowed after the decimal point of a decimal field (the column's scale).
+    places: int = 2
 
     @property
     def is_decimal(self) -> bool:
@@ -55,15 +57,16 @@ class FieldSpec:
         if self.range_words:
             return self.range_words
         if self.is_decimal:
+            digits = "одного знака" if self.places == 1 else "двух знаков"
             return (
-                f"число от {decimal_text(Decimal(self.low))} до {decimal_text(Decimal(self.high))}"
-                ", не больше двух знаков после запятой"
+                f"число от {self.text(self.low)} до {self.text(self.high)}"
+                f", не больше {digits} после запятой"
             )
         return f"целое число от {self.low} до {self.high}"
 
     def parse(self, text: Any) -> Value | None:
         """The value typed in `text` when it is allowed, else None («4,5» and «4.5» alike)."""
-        number = decimal_or_none(text)
+        number = decimal_or_none(text, places=self.places if self.is_decimal else 2)
         if number is None:
             return None
         if not self.is_decimal:
@@ -75,8 +78,12 @@ class FieldSpec:
         return value if self.low <= value <= self.high else None
 
     def text(self, value: Value) -> str:
-        """A stored value as the form shows it («4,50», «14»)."""
-        return decimal_text(Decimal(value)) if self.is_decimal else str(value)
+        """A stored value as the form shows it («4,50», «36,0», «14»)."""
+        if not self.is_decimal:
+            return str(value)
+        if self.places == 1:
+            return f"{Decimal(value):.1f}".replace(".", ",")
+        return decimal_text(Decimal(value))
 
 
 GROUP_CONTROL = "Контроль ведения журнала"
@@ -128,6 +135,18 @@ FIELDS: tuple[FieldSpec, ...] = (
         "",
         "В отчёте о посещаемости отмечаются ученики, пропустившие больше этой доли уроков "
         "периода (правило школы).",
+    ),
+    FieldSpec(
+        "max_weekly_load",
+        "Недельная нагрузка учителя — не больше",
+        D("1.0"),
+        D("60.0"),
+        GROUP_CONTROL,
+        "часов",
+        "",
+        "Учителя с большей нагрузкой отмечаются предупреждением на странице «Учебный план и "
+        "нагрузка» (назначить нагрузку всё равно можно).",
+        places=1,
     ),
     FieldSpec(
         "marks_deadline_hour",
@@ -252,6 +271,7 @@ class SchoolSettings:
     round_to_5: Decimal
     round_to_4: Decimal
     round_to_3: Decimal
+    max_weekly_load: Decimal = Decimal("36.00")
     work_types: tuple[WorkTypeSettings, ...] = ()
 
     def specs(self) -> dict[str, FieldSpec]:
@@ -319,6 +339,7 @@ def _snapshot(school: School, work_types: list[WorkType]) -> SchoolSettings:
         round_to_5=_decimal(school.round_to_5),
         round_to_4=_decimal(school.round_to_4),
         round_to_3=_decimal(school.round_to_3),
+        max_weekly_load=_decimal(school.max_weekly_load),
         work_types=tuple(
             WorkTypeSettings(
                 id=w.id or 0,

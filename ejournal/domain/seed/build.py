@@ -10,7 +10,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from ejournal.domain.grading import Thresholds
-from ejournal.domain.models import EnrolmentKind, Gender, LeaveKind, Role
+from ejournal.domain.models import EnrolmentKind, Gender, KtpStatus, LeaveKind, Role
 from ejournal.domain.people.passwords import one_time_password
 from ejournal.domain.seed.curriculum import HOURS, SUBJECT_BY_NAME, SUBJECTS, WORK_TYPES
 from ejournal.domain.seed.history import HistoryBuilder
@@ -362,6 +362,8 @@ class SchoolBuilder:
             self._grant(user_id, grant)
             if key == "admin":
                 self.data.admin_user_id = user_id
+            if key == "deputy":
+                self.deputy_user_id = user_id
             self.data.accounts.append(Account(user_id, key, login, password, name.full, position))
         self.teacher_staff: dict[int, int] = {}
         self.teacher_user: dict[int, int] = {}
@@ -586,6 +588,7 @@ class SchoolBuilder:
         self.severity = severity
         skipped_done = False
         forgetful = (self.imperfect["late_marks"], self.imperfect["missing_homework"])
+        ktp_plans: list[tuple[int, int, int, str]] = []  # assignment, teacher, grade, subject
         for a in self.staffing.assignments:
             c = self.classes[a.class_index]
             spec = SUBJECT_BY_NAME[a.subject]
@@ -632,6 +635,8 @@ class SchoolBuilder:
                     planned_on=planned,
                 )
                 plan.append((pid, line.topic, line.work_type))
+            if plan:
+                ktp_plans.append((aid, a.teacher, c.grade, a.subject))
             members = [
                 s
                 for s in self.members.get(c.index, [])
@@ -674,6 +679,36 @@ class SchoolBuilder:
                     ill=a.teacher == self.imperfect["ill"],
                 )
             )
+
+        self._ktp_review(ktp_plans)
+
+    def _ktp_review(self, plans: list[tuple[int, int, int, str]]) -> None:
+        """The deputy approved every plan before the year [002 §7.5]; two teachers have
+        just re-sent theirs for review (a school's usual November), so the deputy's «КТП»
+        page has work. The demo accounts' plans stay approved (their pick-lists work)."""
+        approved_at = local_time(self.year.starts_on - dt.timedelta(days=3), 11)
+        keep = {self.demo_teacher, self.demo_class_teacher, *self.imperfect.values()}
+        under_review: set[int] = set()
+        teachers: set[int] = set()
+        for aid, teacher, grade, subject in plans:
+            if (
+                len(under_review) < 2
+                and teacher not in keep
+                and teacher not in teachers
+                and grade >= 5
+                and not SUBJECT_BY_NAME[subject].split
+            ):
+                under_review.add(aid)
+                teachers.add(teacher)
+        rows = {r["id"]: r for r in self.rows["teaching_assignment"]}
+        for aid, *_ in plans:
+            row = rows[aid]
+            if aid in under_review:
+                row["ktp_status"] = KtpStatus.SUBMITTED.value
+            else:
+                row["ktp_status"] = KtpStatus.APPROVED.value
+                row["ktp_reviewed_by"] = self.deputy_user_id
+                row["ktp_reviewed_at"] = approved_at
 
     def _school_days(self, grade: int) -> list[dt.date]:
         if grade not in self._days_cache:

@@ -24,12 +24,13 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from ejournal.domain.grading import Thresholds
-from ejournal.domain.models import EnrolmentKind, PeriodKind, YearDecision
+from ejournal.domain.models import EnrolmentKind, KtpStatus, PeriodKind, YearDecision
 from ejournal.domain.seed.curriculum import HOURS, SUBJECT_BY_NAME, SUBJECTS
 from ejournal.domain.seed.records import (
     AssignmentInfo,
     JournalBuilder,
     StudentInfo,
+    local_time,
     period_marks,
 )
 from ejournal.domain.seed.schoolyear import SchoolYear, build_year
@@ -342,6 +343,12 @@ class HistoryBuilder:
                     planned_on=planned,
                 )
                 plan.append((pid, line.topic, line.work_type))
+            if plan:  # a past year's plans were all approved before it began [002 §7.5]
+                row = s.rows["teaching_assignment"][-1]
+                assert row["id"] == aid
+                row["ktp_status"] = KtpStatus.APPROVED.value
+                row["ktp_reviewed_by"] = s.deputy_user_id
+                row["ktp_reviewed_at"] = local_time(year.starts_on - dt.timedelta(days=3), 11)
             members = [
                 i
                 for i in self.members.get(c.index, [])

@@ -9,7 +9,8 @@ school year, the work type is known. The plan's total hours is compared with the
 difference is a warning, not a refusal. `preview_ktp_import` is the dry run; `import_ktp`
 replaces the assignment's plan in the caller's one transaction, item by item number (so
 lessons keep their links to items whose number stays) — and refuses, listing them, when
-lessons link to items the file would remove.
+lessons link to items the file would remove. A new plan written over one sent for review or
+approved goes back to draft (`ktp_status`): it must be approved again (ktp_review.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ejournal.domain.models import (
     AcademicYear,
     ClassGroup,
     Holiday,
+    KtpStatus,
     Lesson,
     Period,
     School,
@@ -70,6 +72,9 @@ HEADER_ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 REQUIRED = ("number", "topic", "hours")
+
+#: The assignment's review fields, as the audit shows them before and after a change.
+REVIEW_FIELDS = ("ktp_status", "ktp_reviewed_by", "ktp_reviewed_at", "ktp_review_note")
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,32 @@ def week_start(year: AcademicYear, week: int) -> dt.date:
     """The first day of school week `week` (1: the week the year begins in)."""
     monday = year.starts_on - dt.timedelta(days=year.starts_on.weekday())
     return max(year.starts_on, monday + dt.timedelta(weeks=week - 1))
+
+
+def curriculum_hours(session: Session, assignment: TeachingAssignment) -> tuple[Decimal, int]:
+    """(hours the curriculum asks of the assignment in the year, the year's school weeks):
+    hours per week × school weeks of the class's grade."""
+    group = session.get(ClassGroup, assignment.class_id)
+    year = session.get(AcademicYear, assignment.year_id)
+    school = None if group is None else session.get(School, group.school_id)
+    if group is None or year is None or school is None:
+        raise NotFound("Школа, учебный год или класс не найдены.")
+    weeks = school_weeks(session, school, year, group.grade)
+    return assignment.hours_per_week * weeks, weeks
+
+
+def lock_assignment(session: Session, assignment_id: int) -> TeachingAssignment:
+    """The assignment re-read under a row lock (PostgreSQL; SQLite writers hold the database
+    lock already), so a status checked now stays true until the transaction ends."""
+    assignment = session.exec(
+        select(TeachingAssignment)
+        .where(TeachingAssignment.id == assignment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if assignment is None:
+        raise NotFound("Нагрузка (предмет в классе) не найдена.")
+    return assignment
 
 
 def _positive_int(value: Cell) -> int | None:
@@ -338,8 +369,7 @@ def _plan(session: Session, actor: Actor, assignment_id: int, data: bytes, filen
     if not report.ok:
         return plan
     report.total_hours = sum(i.hours for i in items)
-    report.school_weeks = school_weeks(session, school, year, group.grade)
-    report.curriculum_hours = assignment.hours_per_week * report.school_weeks
+    report.curriculum_hours, report.school_weeks = curriculum_hours(session, assignment)
     if Decimal(report.total_hours) != report.curriculum_hours:
         subject = session.get(Subject, assignment.subject_id)
         report.warnings.append(
@@ -413,6 +443,7 @@ def import_ktp(
         return report
     assignment_id_ = plan.assignment.id
     assert assignment_id_ is not None
+    assignment = lock_assignment(session, assignment_id_)
     before = {
         n: {"topic": i.topic, "hours": i.hours, "planned_on": i.planned_on}
         for n, i in plan.existing.items()
@@ -451,8 +482,33 @@ def import_ktp(
         },
         reason="импорт КТП",
     )
+    _back_to_draft(session, actor, assignment)
     report.written = True
     return report
+
+
+def _back_to_draft(session: Session, actor: Actor, assignment: TeachingAssignment) -> None:
+    """A new plan over one sent for review or approved must be approved again: until then
+    the journal's pick-list offers none of it [002 §7.5]."""
+    if assignment.ktp_status not in (KtpStatus.SUBMITTED, KtpStatus.APPROVED):
+        return
+    before = audit.snapshot(assignment, REVIEW_FIELDS)
+    assignment.ktp_status = KtpStatus.DRAFT
+    assignment.ktp_reviewed_by = None
+    assignment.ktp_reviewed_at = None
+    assignment.ktp_review_note = ""
+    session.add(assignment)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.user_id or None,
+        action=AuditAction.KTP_REVIEW,
+        entity=AuditEntity.ASSIGNMENT,
+        entity_id=assignment.id,
+        before=before,
+        after=audit.snapshot(assignment, REVIEW_FIELDS),
+        reason="загружен новый КТП: его снова нужно согласовать",
+    )
 
 
 def summary_lines(report: KtpImport) -> list[str]:

@@ -1,0 +1,1 @@
+"""Records that outlive the running app: backups that restore (`backup`)."""
