@@ -720,3 +720,25 @@ def test_seeded_period_marks_follow_the_journals_suggestion_unless_justified(see
             assert value == suggested
         checked += 1
     assert checked > 0
+
+
+def test_a_family_that_refused_consent_has_no_working_diary_account(seeded_session):
+    """Refusals are per family: every parent of it refused, and the family's parent and
+    student accounts are blocked (paper copies instead); everyone else consented."""
+    rows_ = seeded_session.exec(
+        text(
+            "SELECT c.student_id, c.given, pu.is_active, su.is_active FROM consent c "
+            "JOIN parent p ON p.id = c.parent_id JOIN app_user pu ON pu.id = p.user_id "
+            "JOIN student s ON s.id = c.student_id JOIN app_user su ON su.id = s.user_id"
+        )
+    ).all()
+    by_student: dict[int, set[bool]] = {}
+    for student_id, given, parent_active, student_active in rows_:
+        by_student.setdefault(student_id, set()).add(bool(given))
+        if given:
+            assert parent_active
+        else:
+            assert not parent_active and not student_active
+    assert all(len(v) == 1 for v in by_student.values())  # never half a family
+    refused = [s for s, v in by_student.items() if v == {False}]
+    assert 0 < len(refused) < len(by_student) * 0.2

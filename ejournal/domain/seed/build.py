@@ -475,18 +475,23 @@ class SchoolBuilder:
             )
             self._enrolment(s, student_id)
         self.parent_users: list[tuple[int, str]] = []
+        users = {row["id"]: row for row in self.rows["app_user"]}
         for fam in families:
             children = [students[i] for i in fam.children]
             detail = "; ".join(
                 f"{child.name.last} {child.name.first} ({self.classes[child.class_index].label})"
                 for child in children
             )
+            consents: list[dict[str, object]] = []
+            family_users = [self.student_user[child.index] for child in children]
             for pos, (name, relation) in enumerate(fam.parents):
                 if fam.index == demo_family and pos == 0:
                     login = self.logins.fixed("parent")
                 else:
                     login = self.logins.for_name(name)
                 user_id, password = self._user(login)
+                users[user_id] = self.rows["app_user"][-1]
+                family_users.append(user_id)
                 parent_id = self._add(
                     "parent",
                     school_id=self.school_id,
@@ -510,18 +515,31 @@ class SchoolBuilder:
                         student_id=self.student_ids[child.index],
                         relation=relation,
                     )
-                    given = rng.random() < 0.97
-                    self._add(
-                        "consent",
-                        parent_id=parent_id,
-                        student_id=self.student_ids[child.index],
-                        given=given,
-                        signed_on=self.year.starts_on - dt.timedelta(days=rng.randrange(1, 10)),
-                        withdrawn_on=None,
-                        document="Согласие на обработку персональных данных"
-                        if given
-                        else "Отказ от обработки персональных данных",
+                    consents.append(
+                        {
+                            "parent_id": parent_id,
+                            "student_id": self.student_ids[child.index],
+                            "given": rng.random() < 0.97,
+                            "signed_on": self.year.starts_on
+                            - dt.timedelta(days=rng.randrange(1, 10)),
+                        }
                     )
+            # A family refuses as a whole [003 §5.2]: no diary accounts (they are blocked),
+            # paper copies instead. The demo family always consents.
+            refused = fam.index != demo_family and not all(row["given"] for row in consents)
+            for row in consents:
+                self._add(
+                    "consent",
+                    **{**row, "given": not refused},
+                    withdrawn_on=None,
+                    document="Отказ от обработки персональных данных"
+                    if refused
+                    else "Согласие на обработку персональных данных",
+                    form="paper",
+                )
+            if refused:
+                for user_id in family_users:
+                    users[user_id]["is_active"] = False
 
     def _transfers(self, protected: set[int]) -> None:
         """A few students arrive during the year and a few leave, with order numbers."""
