@@ -74,7 +74,7 @@ def page() -> rx.Component:
     return layout(
         "Периоды и итоги года",
         rx.cond(
-            RecordsState.loaded & (RecordsState.classes.length() == 0),
+            RecordsState.loaded & (RecordsState.classes.length() == 0),  # type: ignore[attr-defined]
             rx.callout(
                 "Нет классов текущего учебного года, документы которых вам доступны.",
                 icon="info",

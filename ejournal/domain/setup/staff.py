@@ -36,6 +36,7 @@ from ejournal.domain.setup.students import (
     _split_name,
     clean,
     guess_gender,
+    lock_school,
     name_key,
     read_table,
 )
@@ -296,6 +297,8 @@ def preview_staff_import(
 
 def import_staff(session: Session, *, actor: Actor, data: bytes, filename: str) -> StaffImport:
     """Write a clean file (refused with ValidationError otherwise, nothing written)."""
+    require_some(actor, Permission.IMPORT_LISTS)
+    lock_school(session, actor.school_id)
     plan = _plan(session, actor, data, filename)
     report = plan.report
     if not report.ok:

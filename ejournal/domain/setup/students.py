@@ -595,6 +595,8 @@ def import_students(
     today: dt.date | None = None,
 ) -> StudentsImport:
     """Write a clean file (refused with ValidationError otherwise, nothing written)."""
+    require_some(actor, Permission.IMPORT_LISTS)
+    lock_school(session, actor.school_id)
     plan = _plan(session, actor, data, filename, today)
     report = plan.report
     if not report.ok:
@@ -691,8 +693,18 @@ def import_students(
     return report
 
 
-def _move(session: Session, student: Student, class_id: int, today: dt.date) -> None:
-    """End the open stay (the day before) and begin one in `class_id` from `today`."""
+def lock_school(session: Session, school_id: int) -> None:
+    """Hold the school's row until commit: two imports (or movements) of one school run one
+    after the other, the second planning from what the first wrote (PostgreSQL; SQLite's
+    writers are serialised by BEGIN IMMEDIATE already)."""
+    session.exec(select(School.id).where(School.id == school_id).with_for_update()).first()
+
+
+def _move(
+    session: Session, student: Student, class_id: int, today: dt.date, order_number: str = ""
+) -> Enrolment:
+    """End the open stay (the day before) and begin one in `class_id` from `today`; the
+    stay the student is in from `today` is returned."""
     assert student.id is not None
     open_stays = session.exec(
         select(Enrolment).where(
@@ -703,20 +715,29 @@ def _move(session: Session, student: Student, class_id: int, today: dt.date) -> 
     for stay in open_stays:
         if stay.starts_on >= today:  # begun today (or later): corrected, not a move
             stay.class_id = class_id
+            if order_number:
+                stay.order_number = order_number
             session.add(stay)
             student.class_id = class_id
             student.is_active = True
             session.add(student)
-            return
+            return stay
         stay.ends_on = today - dt.timedelta(days=1)
         stay.leave_kind = LeaveKind.MOVED_OUT.value
+        stay.leave_order_number = order_number
         session.add(stay)
-    session.add(
-        Enrolment(student_id=student.id, class_id=class_id, kind=kind.value, starts_on=today)
+    new_stay = Enrolment(
+        student_id=student.id,
+        class_id=class_id,
+        kind=kind.value,
+        starts_on=today,
+        order_number=order_number,
     )
+    session.add(new_stay)
     student.class_id = class_id
     student.is_active = True
     session.add(student)
+    return new_stay
 
 
 def summary_lines(report: StudentsImport) -> list[str]:
