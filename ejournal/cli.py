@@ -454,7 +454,8 @@ def cmd_init_school(args: argparse.Namespace) -> int:
 
     from ejournal.domain import audit
     from ejournal.domain.db import session_scope
-    from ejournal.domain.models import School, User
+    from ejournal.domain.models import School, User, WorkType
+    from ejournal.domain.seed.curriculum import WORK_TYPES
 
     name, short_name = " ".join(args.name.split()), " ".join(args.short_name.split())
     if not name or len(name) > 300:
@@ -479,6 +480,23 @@ def cmd_init_school(args: argparse.Namespace) -> int:
         session.add(school)
         session.flush()
         assert school.id is not None
+        # The standard kinds of work with their weights and deadlines [003 §3.2], which the
+        # settings page then adjusts: the journal needs «Ответ на уроке» from the first mark.
+        for order, w in enumerate(WORK_TYPES):
+            session.add(
+                WorkType(
+                    school_id=school.id,
+                    code=w.code,
+                    name=w.name,
+                    abbreviation=w.abbreviation,
+                    weight=w.weight,
+                    is_control=w.is_control,
+                    allows_two_marks=w.allows_two_marks,
+                    deadline_lessons=w.deadline_lessons,
+                    deadline_days=w.deadline_days,
+                    sort_order=order,
+                )
+            )
         audit.record(
             session,
             actor_id=None,

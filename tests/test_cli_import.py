@@ -24,6 +24,7 @@ from ejournal.domain.models import (
     School,
     Student,
     User,
+    WorkType,
 )
 from tests import conftest
 from tests.conftest import BACKENDS, dispose_database, new_database
@@ -93,6 +94,13 @@ def test_init_school_makes_an_empty_school_and_its_first_admin(db, tmp_path):
         assert user.must_change_password
         grant = session.exec(select(RoleGrant).where(RoleGrant.user_id == user.id)).one()
         assert (grant.school_id, grant.role) == (school.id, Role.ADMIN.value)
+        # The standard kinds of work, «Ответ на уроке» first (the journal's default).
+        kinds = session.exec(
+            select(WorkType).where(WorkType.school_id == school.id).order_by(WorkType.sort_order)
+        ).all()
+        assert kinds[0].code == "answer" and kinds[0].name == "Ответ на уроке"
+        control = next(k for k in kinds if k.abbreviation == "К.р.")
+        assert control.is_control and control.weight == 2
 
 
 def test_init_school_refuses_a_bad_timezone_or_a_taken_login_and_makes_nothing(db, tmp_path):
