@@ -61,6 +61,7 @@ from ejournal.state.setup_people import PeopleSetupState
 from ejournal.state.setup_school import SchoolSetupState
 from ejournal.state.setup_timetable import TimetableState
 from ejournal.state.student_file import StudentFileState
+from ejournal.state.subgroups import SubgroupsState
 
 #: Sonner's light rich colours are below 4.5:1 (error text 4.3:1, warning 3:1): darker text
 #: on the same backgrounds, as the toaster's own inline CSS variables (no global sheet).
@@ -117,7 +118,7 @@ PAGES: dict[str, tuple[Callable[[], rx.Component], list[Any]]] = {
     "/setup/curriculum": (setup_curriculum.page, [CurriculumState.load]),
     "/setup/timetable": (setup_timetable.page, [TimetableState.load]),
     "/ktp": (ktp.page, [KtpState.load]),
-    "/class/students": (class_students.page, [ClassStudentsState.load]),
+    "/class/students": (class_students.page, [ClassStudentsState.load, SubgroupsState.load]),
     "/student": (student_file.page, [StudentFileState.load]),
     "/records": (records.page, [RecordsState.load]),
     "/admin/backups": (admin_backups.page, [BackupsState.load]),

@@ -10,6 +10,7 @@ import reflex as rx
 
 from ejournal.components.diary_nav import TAP
 from ejournal.components.layout import error_callout, layout
+from ejournal.components.subgroups import subgroups_section
 from ejournal.state.class_students import DECISIONS, ClassStudentsState
 
 S = ClassStudentsState
@@ -413,13 +414,6 @@ def _paper_copies() -> rx.Component:
 # --------------------------------------------------------------------------- subgroups
 
 
-def _subgroups_slot() -> rx.Component:
-    """SUBGROUPS: the class's subgroups go here — wire F1's
-    ``ejournal.components.subgroups.subgroups_section()`` in place of this fragment, and
-    add ``SubgroupsState.load`` to the route's loaders in ejournal/ejournal.py."""
-    return rx.fragment()
-
-
 def page() -> rx.Component:
     return layout(
         "Учащиеся класса",
@@ -428,6 +422,6 @@ def page() -> rx.Component:
         error_callout(S.error),
         _class_list(),
         _paper_copies(),
-        _subgroups_slot(),  # SUBGROUPS: subgroups_section()
+        subgroups_section(class_picker=False),
         _consent_dialog(),
     )

@@ -23,6 +23,7 @@ from ejournal.domain.people import consent
 from ejournal.domain.people.consent import ParentDecision, StudentConsent
 from ejournal.domain.permissions import Permission
 from ejournal.state.base import SessionState, requires, run_service
+from ejournal.state.subgroups import SubgroupsState
 
 #: The decisions the form offers: value → words.
 DECISIONS = {
@@ -228,7 +229,8 @@ class ClassStudentsState(SessionState):
         except DomainError as e:
             self.error = e.message
             return rx.toast.error(e.message)
-        return None
+        # The subgroups section below follows the same class.
+        return SubgroupsState.choose_class(self.class_id)
 
     @requires(Permission.STUDENT_MANAGE)
     async def open_consent(self, student_id: int) -> Any:
