@@ -380,6 +380,15 @@ def period_mark_dialog() -> rx.Component:
                     "Обоснование (если отметка отличается от расчётной)",
                     rx.input(name="justification", width="100%", max_length=300),
                 ),
+                _field(
+                    "Причина исправления (если период уже закрыт)",
+                    rx.input(
+                        name="reason",
+                        width="100%",
+                        max_length=300,
+                        aria_label="Причина исправления",
+                    ),
+                ),
                 error_callout(S.pm_error),
                 _buttons("Выставить"),
                 spacing="3",
@@ -517,6 +526,15 @@ def bulk_marks_dialog() -> rx.Component:
                         class_name="ej-bulk-table",
                     ),
                     class_name="ej-bulk-wrap",
+                ),
+                _field(
+                    "Причина исправления (если период уже закрыт)",
+                    rx.input(
+                        name="reason",
+                        width="100%",
+                        max_length=300,
+                        aria_label="Причина исправления",
+                    ),
                 ),
                 error_callout(S.bulk_error),
                 _buttons("Сохранить все"),

@@ -92,7 +92,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Учащиеся класса",
         Permission.STUDENT_MANAGE,
         "Учащиеся",
-        frozenset({Role.CLASS_TEACHER}),
+        frozenset({Role.CLASS_TEACHER, Role.SECRETARY}),
     ),
     PageSpec("/ktp", "КТП", Permission.JOURNAL_READ, "КТП", frozenset({Role.TEACHER, Role.DEPUTY})),
     PageSpec(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import reflex as rx
 
 from ejournal.components.layout import layout
+from ejournal.components.period_close import period_close_section
+from ejournal.components.year_outcomes import year_outcomes_section
 from ejournal.state.records import RecordsState
 
 
@@ -82,7 +84,8 @@ def page() -> rx.Component:
             rx.vstack(
                 _picker(),
                 _downloads(),
-                # SECTIONS: period_close_section(), year_outcomes_section()
+                period_close_section(),
+                year_outcomes_section(),
                 spacing="4",
                 width="100%",
                 max_width="1100px",

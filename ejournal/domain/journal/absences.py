@@ -15,12 +15,14 @@ from sqlmodel import Session, col, select
 from ejournal.domain import permissions
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import ConflictError, NotFound, ValidationError
+from ejournal.domain.journal.context import require_open_year
 from ejournal.domain.journal.data import AbsenceItem, CellState, StudentChoice
 from ejournal.domain.journal.read import _full_name, _sort_key
 from ejournal.domain.journal.write import excuse_absence
 from ejournal.domain.models import (
     Attendance,
     AttendanceStatus,
+    ClassGroup,
     Lesson,
     Student,
     Subject,
@@ -135,6 +137,10 @@ def excuse_absences(
     if not reason:
         raise ValidationError("Укажите уважительную причину пропуска.")
     student = _student(session, actor, student_id)
+    if student.class_id is not None:
+        group = session.get(ClassGroup, student.class_id)
+        if group is not None:
+            require_open_year(session, group.year_id)
     _check_range(date_from, date_to)
     current = _absences(session, student, date_from, date_to)
     if not current and not expected:

@@ -15,7 +15,7 @@ from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from ejournal.domain.errors import NotFound
+from ejournal.domain.errors import NotFound, ValidationError
 from ejournal.domain.journal.data import AttendanceItem, CellState, MarkItem
 from ejournal.domain.models import (
     AcademicYear,
@@ -28,6 +28,7 @@ from ejournal.domain.models import (
     Mark,
     Period,
     PeriodKind,
+    PeriodSeal,
     School,
     Staff,
     Subgroup,
@@ -45,6 +46,88 @@ DEFAULT_WORK_TYPE_NAME = "Ответ на уроке"
 def needs_reason(school: School, lesson_date: dt.date, today: dt.date) -> bool:
     """Cells of a lesson older than the school's edit-lock days need a reason to change."""
     return school.edit_lock_days > 0 and (today - lesson_date).days > school.edit_lock_days
+
+
+def sealed_reason(sealed_at: dt.datetime) -> str:
+    """What the grid says on a lesson of a closed period (the date as the school reads it)."""
+    return f"Период закрыт {sealed_at:%d.%m.%Y}: укажите причину изменения."
+
+
+def closed_year_message(name: str) -> str:
+    return f"Учебный год {name} закрыт: изменения невозможны."
+
+
+def require_open_year(session: Session, year_id: int) -> None:
+    """Refuse any write into a closed academic year (the one guard every write path calls).
+
+    The year row is share-locked until commit (PostgreSQL), so `close_year`, which locks
+    it for update, waits for writes under way and a write after it sees the year closed.
+    """
+    year = session.exec(
+        select(AcademicYear).where(AcademicYear.id == year_id).with_for_update(read=True)
+    ).first()
+    if year is not None and year.closed_at is not None:
+        raise ValidationError(closed_year_message(year.name))
+
+
+def year_closed(session: Session, year_id: int) -> bool:
+    """Whether the year is closed (read-only: no lock)."""
+    closed = session.exec(select(AcademicYear.closed_at).where(AcademicYear.id == year_id)).first()
+    return closed is not None
+
+
+def seal_on(
+    session: Session, class_id: int, on: dt.date, *, lock: bool = False
+) -> PeriodSeal | None:
+    """The seal of the class's term that holds `on`, or None while it is open.
+
+    `lock=True` (writers) share-locks the class row first, so a write and `seal_period`
+    (which locks the class row for update) never overlap: either the write lands before
+    the seal and is in its digest, or it sees the seal and needs a reason.
+    """
+    if lock:
+        session.exec(
+            select(ClassGroup.id).where(ClassGroup.id == class_id).with_for_update(read=True)
+        ).first()
+    return session.exec(
+        select(PeriodSeal)
+        .join(Period, col(Period.id) == PeriodSeal.period_id)
+        .where(
+            PeriodSeal.class_id == class_id,
+            col(Period.kind).in_(TERM_KINDS),
+            Period.starts_on <= on,
+            Period.ends_on >= on,
+        )
+    ).first()
+
+
+def seal_of_period(
+    session: Session, class_id: int, period_id: int, *, lock: bool = False
+) -> PeriodSeal | None:
+    """The seal of one period of a class (see `seal_on` for `lock`)."""
+    if lock:
+        session.exec(
+            select(ClassGroup.id).where(ClassGroup.id == class_id).with_for_update(read=True)
+        ).first()
+    return session.exec(
+        select(PeriodSeal).where(PeriodSeal.class_id == class_id, PeriodSeal.period_id == period_id)
+    ).first()
+
+
+def class_seals(
+    session: Session, class_id: int, *, lock: bool = False
+) -> list[tuple[Period, PeriodSeal]]:
+    """The sealed periods of a class with their seals (one query; `lock` as in `seal_on`)."""
+    if lock:
+        session.exec(
+            select(ClassGroup.id).where(ClassGroup.id == class_id).with_for_update(read=True)
+        ).first()
+    rows = session.exec(
+        select(Period, PeriodSeal)
+        .join(PeriodSeal, col(PeriodSeal.period_id) == Period.id)
+        .where(PeriodSeal.class_id == class_id)
+    ).all()
+    return [(p, seal) for p, seal in rows]
 
 
 def no_marks_reason(grade: int, subject: Subject) -> str:

@@ -26,12 +26,14 @@ from ejournal.domain.journal.data import (
 from ejournal.domain.journal.read import _build_page
 from ejournal.domain.journal.write import (
     PeriodMarkPlan,
+    guard_period_write,
     judge_period_mark,
     period_context,
     store_period_mark,
 )
 from ejournal.domain.models import PeriodKind
 from ejournal.domain.permissions import Actor
+from ejournal.domain.text_rules import TextField, clean_text
 
 #: More rows than any class has: a longer request is not from the page.
 MAX_CHOICES = 60
@@ -95,6 +97,7 @@ def set_period_marks(
     assignment_id: int,
     period_id: int,
     choices: Sequence[PeriodMarkChoice],
+    reason: str = "",
     now: dt.datetime | None = None,
 ) -> PeriodMarksResult:
     """Save several students' period marks in one go, all or nothing.
@@ -103,8 +106,10 @@ def set_period_marks(
     for a departure from the suggestion, «не аттестован» only where allowed, the version
     the page saw). If any row is refused NOTHING is saved and `errors` names every
     refused row (a conflict carries the mark stored now); otherwise every changed mark is
-    stored with its own audit row, and `marks` holds all chosen rows as stored.
+    stored with its own audit row, and `marks` holds all chosen rows as stored. In a closed
+    (sealed) term the change needs `reason`; in a closed year it is refused.
     """
+    reason = clean_text(reason, field=TextField.CORRECTION_REASON)
     if len(choices) > MAX_CHOICES:
         raise ValidationError("Слишком много строк: обновите страницу и повторите.")
     if len({c.student_id for c in choices}) != len(choices):
@@ -112,6 +117,7 @@ def set_period_marks(
     ctx = period_context(
         session, actor=actor, assignment_id=assignment_id, period_id=period_id, now=now
     )
+    guard_period_write(session, ctx, reason)
     plans: list[PeriodMarkPlan] = []
     errors: list[PeriodMarkRowError] = []
     for c in choices:
@@ -133,7 +139,9 @@ def set_period_marks(
             errors.append(PeriodMarkRowError(c.student_id, e.message))
     if errors:  # judged before anything was written: nothing to undo
         return PeriodMarksResult(saved=False, errors=tuple(errors))
-    stored = tuple(store_period_mark(session, actor=actor, ctx=ctx, plan=p) for p in plans)
+    stored = tuple(
+        store_period_mark(session, actor=actor, ctx=ctx, plan=p, reason=reason) for p in plans
+    )
     return PeriodMarksResult(
         saved=True, marks=stored, changed=sum(1 for p in plans if not p.unchanged)
     )

@@ -30,6 +30,7 @@ from ejournal.domain.grading import (
 from ejournal.domain.journal.context import (
     TERM_KINDS,
     AssignmentInfo,
+    class_seals,
     current_year,
     enrolled_on,
     enrolment_intervals,
@@ -40,8 +41,10 @@ from ejournal.domain.journal.context import (
     needs_reason,
     no_marks_reason,
     period_of,
+    sealed_reason,
     term_periods,
     work_type_label,
+    year_closed,
     year_period,
 )
 from ejournal.domain.journal.data import (
@@ -394,15 +397,26 @@ def lesson_column(
     writable: bool,
     school: School,
     today: dt.date,
+    sealed_at: dt.datetime | None = None,
+    year_closed: bool = False,
 ) -> LessonColumn:
-    """A lesson as a column, with whether the viewer may write into it and why not."""
+    """A lesson as a column, with whether the viewer may write into it and why not.
+
+    `sealed_at`: the lesson's term is closed (a change needs a reason, said in
+    `lock_reason`); `year_closed`: the year is closed, nothing may be written.
+    """
     assert lesson.id is not None
-    if not writable:
+    if year_closed:
+        editable, why = False, "Учебный год закрыт: только просмотр."
+    elif not writable:
         editable, why = False, "Только просмотр: это не ваш урок."
     elif lesson.cancelled:
         editable, why = False, "Урок отменён."
     elif lesson.date > today:
         editable, why = False, "Урок ещё не прошёл."
+    elif sealed_at is not None:
+        shown = _school_time(school, sealed_at) or sealed_at
+        editable, why = True, sealed_reason(shown)
     else:
         editable, why = True, ""
     return LessonColumn(
@@ -424,7 +438,7 @@ def lesson_column(
         version=lesson.version,
         editable=editable,
         lock_reason=why,
-        needs_reason=needs_reason(school, lesson.date, today),
+        needs_reason=sealed_at is not None or needs_reason(school, lesson.date, today),
         homework_none=lesson.homework_none,
         attendance_taken_at=_school_time(school, lesson.attendance_taken_at),
         attendance_missing=lesson.attendance_taken_at is None
@@ -481,10 +495,19 @@ def _build_page(
         .order_by(col(Lesson.date), col(Lesson.number))
     ).all()
 
-    page_write = actor.staff_id is not None and permissions.allowed(
-        session, actor, Permission.MARK_WRITE, Target(assignment_id=assignment_id)
+    closed = year_closed(session, info.assignment.year_id)
+    page_write = (
+        not closed
+        and actor.staff_id is not None
+        and permissions.allowed(
+            session, actor, Permission.MARK_WRITE, Target(assignment_id=assignment_id)
+        )
     )
-    subst_write = actor.staff_id is not None and actor.can(Permission.MARK_WRITE)
+    subst_write = not closed and actor.staff_id is not None and actor.can(Permission.MARK_WRITE)
+    seal = next(
+        (s for p, s in class_seals(session, info.group.id) if p.id == period.id),
+        None,
+    )
     columns = tuple(
         lesson_column(
             lesson,
@@ -492,6 +515,8 @@ def _build_page(
             writable=page_write or (subst_write and lesson.substitute_teacher_id == actor.staff_id),
             school=school,
             today=today,
+            sealed_at=seal.sealed_at if seal else None,
+            year_closed=closed,
         )
         for lesson, wt in lesson_rows
     )
@@ -581,6 +606,7 @@ def _build_page(
         two_marks_allowed=info.subject.allows_two_marks,
         can_write=page_write or any(c.editable for c in columns),
         can_write_period_marks=why_no_marks == ""
+        and not closed
         and permissions.allowed(
             session, actor, Permission.PERIOD_MARK_WRITE, Target(assignment_id=assignment_id)
         ),

@@ -35,9 +35,11 @@ from ejournal.domain.grading import (
     weighted_average,
 )
 from ejournal.domain.journal.context import (
+    TERM_KINDS,
     AssignmentInfo,
     Intervals,
     LessonInfo,
+    class_seals,
     default_work_type,
     enrolled_on,
     enrolment_intervals,
@@ -48,6 +50,10 @@ from ejournal.domain.journal.context import (
     needs_reason,
     no_marks_reason,
     period_of,
+    require_open_year,
+    seal_of_period,
+    seal_on,
+    sealed_reason,
     term_periods,
     year_period,
 )
@@ -70,6 +76,7 @@ from ejournal.domain.models import (
     AcademicYear,
     Attendance,
     AttendanceStatus,
+    ClassGroup,
     DiaryRemark,
     KtpStatus,
     Lesson,
@@ -77,6 +84,7 @@ from ejournal.domain.models import (
     Period,
     PeriodKind,
     PeriodMark,
+    PeriodSeal,
     RemarkKind,
     Student,
     ThematicPlanItem,
@@ -99,6 +107,52 @@ MSG_CONFLICT = (
 
 def _reason_needed(days: int) -> str:
     return f"Урок был более {days} дн. назад: укажите причину исправления."
+
+
+def _lesson_guard(session: Session, li: LessonInfo) -> PeriodSeal | None:
+    """Refuse a write into a closed year; the seal of the lesson's term, if it is sealed.
+
+    Called after the lesson rows are locked; the class row is share-locked (see `seal_on`).
+    """
+    info = li.info
+    assert info.group.id is not None
+    require_open_year(session, info.assignment.year_id)
+    return seal_on(session, info.group.id, li.lesson.date, lock=True)
+
+
+def _block_seals(
+    session: Session, lessons: Mapping[int, LessonInfo]
+) -> dict[int, PeriodSeal | None]:
+    """`_lesson_guard` for a block of lessons: one lock and one read per year and class."""
+    for year_id in sorted({li.info.assignment.year_id for li in lessons.values()}):
+        require_open_year(session, year_id)
+    by_class: dict[int, list[tuple[Period, PeriodSeal]]] = {}
+    for class_id in sorted({li.info.group.id or 0 for li in lessons.values()}):
+        by_class[class_id] = class_seals(session, class_id, lock=True)
+    out: dict[int, PeriodSeal | None] = {}
+    for lid, li in lessons.items():
+        on = li.lesson.date
+        out[lid] = next(
+            (
+                seal
+                for p, seal in by_class[li.info.group.id or 0]
+                if p.kind in TERM_KINDS and p.starts_on <= on <= p.ends_on
+            ),
+            None,
+        )
+    return out
+
+
+def _require_reason(
+    info: AssignmentInfo, lesson_date: dt.date, today: dt.date, seal: PeriodSeal | None, reason: str
+) -> None:
+    """A change of an old lesson (edit lock) or of a closed period needs a reason."""
+    if reason:
+        return
+    if seal is not None:
+        raise ValidationError(sealed_reason(seal.sealed_at))
+    if needs_reason(info.school, lesson_date, today):
+        raise ValidationError(_reason_needed(info.school.edit_lock_days))
 
 
 def _cell_json(cell: CellState) -> dict[str, Any]:
@@ -150,6 +204,7 @@ class _Block:
     cells: dict[tuple[int, int], CellState]
     today: dt.date
     terms: dict[tuple[int, int], list[Period]]  # (year_id, grade) → periods
+    seals: dict[int, PeriodSeal | None]  # lesson_id → the seal of its term, if closed
 
 
 def _load_block(
@@ -169,6 +224,7 @@ def _load_block(
             raise NotFound("Урок не найден.")
     for lid in sorted(set(lesson_ids)):
         permissions.require(session, actor, Permission.MARK_WRITE, Target(lesson_id=lid))
+    seals = _block_seals(session, lessons)
     intervals: dict[int, dict[int, Intervals]] = {}
     terms: dict[tuple[int, int], list[Period]] = {}
     by_assignment: dict[int, list[dt.date]] = {}
@@ -203,7 +259,7 @@ def _load_block(
         )
     else:
         cells = load_cells(session, lesson_ids=set(lesson_ids), student_ids=set(student_ids))
-    return _Block(lessons, intervals, cells, school_today(first.info.school, now), terms)
+    return _Block(lessons, intervals, cells, school_today(first.info.school, now), terms, seals)
 
 
 def _plan_cell(
@@ -238,8 +294,7 @@ def _plan_cell(
         return None
     if (expected_version or 0) != current.version:
         raise ConflictError(MSG_CONFLICT.format(text=current.text or "пусто"), current=current)
-    if needs_reason(info.school, lesson.date, block.today) and not reason:
-        raise ValidationError(_reason_needed(info.school.edit_lock_days))
+    _require_reason(info, lesson.date, block.today, block.seals.get(lesson_id), reason)
     return _CellPlan(li, student_id, current, value)
 
 
@@ -625,12 +680,19 @@ def set_lesson_details(
     permissions.require(session, actor, Permission.LESSON_WRITE, Target(lesson_id=lesson_id))
     li = lessons[lesson_id]
     lesson, info = li.lesson, li.info
+    seal = _lesson_guard(session, li)
+    sealed_at = seal.sealed_at if seal else None
     today = school_today(info.school, now)
     if lesson.version != expected_version:
         raise ConflictError(
             "Урок уже изменил другой пользователь: проверьте тему и задание.",
             current=lesson_column(
-                lesson, li.work_type, writable=True, school=info.school, today=today
+                lesson,
+                li.work_type,
+                writable=True,
+                school=info.school,
+                today=today,
+                sealed_at=sealed_at,
             ),
         )
     before = _lesson_json(lesson)
@@ -688,9 +750,15 @@ def set_lesson_details(
     after = _lesson_json(lesson)
     if after == before:
         session.rollback()  # nothing to save: the caller's commit must not write the lesson
-        return lesson_column(lesson, li.work_type, writable=True, school=info.school, today=today)
-    if needs_reason(info.school, lesson.date, today) and not reason:
-        raise ValidationError(_reason_needed(info.school.edit_lock_days))
+        return lesson_column(
+            lesson,
+            li.work_type,
+            writable=True,
+            school=info.school,
+            today=today,
+            sealed_at=sealed_at,
+        )
+    _require_reason(info, lesson.date, today, seal, reason)
     audit.record(
         session,
         actor_id=actor.user_id,
@@ -726,7 +794,9 @@ def set_lesson_details(
     lesson.updated_at = stamp
     session.add(lesson)
     session.flush()
-    column = lesson_column(lesson, wt, writable=True, school=info.school, today=today)
+    column = lesson_column(
+        lesson, wt, writable=True, school=info.school, today=today, sealed_at=sealed_at
+    )
     return column
 
 
@@ -752,16 +822,19 @@ def take_attendance(
     permissions.require(session, actor, Permission.MARK_WRITE, Target(lesson_id=lesson_id))
     li = lessons[lesson_id]
     lesson, info = li.lesson, li.info
+    seal = _lesson_guard(session, li)
+    sealed_at = seal.sealed_at if seal else None
     today = school_today(info.school, now)
-    column = lesson_column(lesson, li.work_type, writable=True, school=info.school, today=today)
+    column = lesson_column(
+        lesson, li.work_type, writable=True, school=info.school, today=today, sealed_at=sealed_at
+    )
     if lesson.attendance_taken_at is not None:
         return column
     if lesson.cancelled:
         raise ValidationError(MSG_CANCELLED)
     if lesson.date > today:
         raise ValidationError("Урок ещё не прошёл: посещаемость отмечается в день урока.")
-    if needs_reason(info.school, lesson.date, today) and not reason:
-        raise ValidationError(_reason_needed(info.school.edit_lock_days))
+    _require_reason(info, lesson.date, today, seal, reason)
     stamp = utcnow()
     audit.record_many(
         session,
@@ -771,7 +844,9 @@ def take_attendance(
     lesson.attendance_taken_at = stamp
     session.add(lesson)
     session.flush()
-    return lesson_column(lesson, li.work_type, writable=True, school=info.school, today=today)
+    return lesson_column(
+        lesson, li.work_type, writable=True, school=info.school, today=today, sealed_at=sealed_at
+    )
 
 
 def create_lesson(
@@ -796,6 +871,7 @@ def create_lesson(
         Permission.LESSON_WRITE,
         Target(assignment_id=assignment_id, class_id=info.group.id),
     )
+    require_open_year(session, info.assignment.year_id)
     if not 0 <= number <= 10:
         raise ValidationError("Номер урока — от 0 до 10.")
     exists = session.exec(
@@ -945,8 +1021,29 @@ def period_context(
     year_p = year_period(session, year_id, info.grade)
     period = next((p for p in [*terms, year_p] if p is not None and p.id == period_id), None)
     if period is None:
+        asked = session.get(Period, period_id)
+        if asked is not None and asked.year_id == year_id and asked.kind in EXAM_KINDS:
+            # Exam and final marks have their own rules (grades 9/11, after the year):
+            # records/outcomes.py, the «Итоги года» section of /records.
+            raise ValidationError(
+                "Экзаменационные и итоговые отметки выставляются в разделе «Периоды и итоги "
+                "года» → «Экзаменационные и итоговые отметки»."
+            )
         raise NotFound("Такого учебного периода у этого класса нет.")
     return PeriodContext(info, terms, period, school_today(info.school, now))
+
+
+EXAM_KINDS = (PeriodKind.EXAM.value, PeriodKind.FINAL.value)
+
+
+def guard_period_write(session: Session, ctx: PeriodContext, reason: str) -> None:
+    """Before a period mark is written: refused in a closed year; a closed (sealed) term
+    needs `reason`. The class row is share-locked against a seal being made meanwhile."""
+    require_open_year(session, ctx.info.assignment.year_id)
+    assert ctx.info.group.id is not None and ctx.period.id is not None
+    seal = seal_of_period(session, ctx.info.group.id, ctx.period.id, lock=True)
+    if seal is not None and not reason:
+        raise ValidationError(sealed_reason(seal.sealed_at))
 
 
 @dataclass(frozen=True)
@@ -1052,9 +1149,18 @@ def judge_period_mark(
 
 
 def store_period_mark(
-    session: Session, *, actor: Actor, ctx: PeriodContext, plan: PeriodMarkPlan
+    session: Session,
+    *,
+    actor: Actor,
+    ctx: PeriodContext,
+    plan: PeriodMarkPlan,
+    reason: str = "",
 ) -> PeriodMarkResult:
-    """Write a judged period mark and its audit row; returns the mark as stored."""
+    """Write a judged period mark and its audit row; returns the mark as stored.
+
+    The audit row's reason is `reason` (a change in a closed period) or else the mark's
+    justification.
+    """
     if plan.unchanged:
         return plan.current
     student_id, pm = plan.student_id, plan.pm
@@ -1073,6 +1179,7 @@ def store_period_mark(
             entity_id=pm.id if pm else None,
             before=before,
             after=after,
+            reason=reason,
         )
         if pm is not None:
             session.delete(pm)
@@ -1098,7 +1205,7 @@ def store_period_mark(
         entity_id=pm.id,
         before=before,
         after=_pm_json(pm, student_id, subject_id, period_id),
-        reason=justification,
+        reason=reason or justification,
     )
     pm.version = _next_version(row.id or 0, plan.current.version)
     session.add(pm)
@@ -1117,16 +1224,20 @@ def set_period_mark(
     expected_version: int | None,
     not_attested: bool = False,
     justification: str = "",
+    reason: str = "",
     now: dt.datetime | None = None,
 ) -> PeriodMarkResult:
     """Set (or clear, with value None) a quarter, half-year or year mark: 2–5 only.
 
     A value other than the suggested one needs a one-line justification. "Not attested"
-    only when [004 §5.14] allows it; no "н/а" is ever written.
+    only when [004 §5.14] allows it; no "н/а" is ever written. In a closed (sealed) term
+    a change needs `reason`; in a closed year it is refused.
     """
+    reason = clean_text(reason, field=TextField.CORRECTION_REASON)
     ctx = period_context(
         session, actor=actor, assignment_id=assignment_id, period_id=period_id, now=now
     )
+    guard_period_write(session, ctx, reason)
     plan = judge_period_mark(
         session,
         ctx,
@@ -1136,7 +1247,7 @@ def set_period_mark(
         not_attested=not_attested,
         justification=justification,
     )
-    return store_period_mark(session, actor=actor, ctx=ctx, plan=plan)
+    return store_period_mark(session, actor=actor, ctx=ctx, plan=plan, reason=reason)
 
 
 # --------------------------------------------------------------------------- excuses, remarks
@@ -1170,7 +1281,10 @@ def excuse_absence(
         Permission.ATTENDANCE_EXCUSE,
         Target(lesson_id=att.lesson_id, student_id=att.student_id),
     )
-    load_lessons(session, [att.lesson_id], for_update=True)
+    locked = load_lessons(session, [att.lesson_id], for_update=True)
+    if att.lesson_id in locked:
+        # A closed year refuses; a closed term takes the excuse's own reason as the reason.
+        _lesson_guard(session, locked[att.lesson_id])
     session.refresh(att)
     reason = clean_text(reason, field=TextField.ABSENCE_REASON)
     if not reason:
@@ -1218,6 +1332,10 @@ def write_remark(
     if student is None:
         raise NotFound("Учащийся не найден.")
     permissions.require(session, actor, Permission.REMARK_WRITE, Target(student_id=student_id))
+    if student.class_id is not None:
+        group = session.get(ClassGroup, student.class_id)
+        if group is not None:
+            require_open_year(session, group.year_id)
     subject_id = None
     if lesson_id is not None:
         permissions.require(

@@ -318,6 +318,7 @@ class JournalDialogs(JournalGrid, mixin=True):
                 expected_version=version,
                 not_attested=not_attested,
                 justification=str(form.get("justification", "")),
+                reason=str(form.get("reason", "")),
             )
         except ConflictError as e:
             if isinstance(e.current, journal.PeriodMarkResult):
@@ -403,6 +404,7 @@ class JournalDialogs(JournalGrid, mixin=True):
                 assignment_id=self._assignment_id,
                 period_id=self._period_id,
                 choices=choices,
+                reason=str(form.get("reason", "")),
             )
         except DomainError as e:
             self.bulk_error = e.message
