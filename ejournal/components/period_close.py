@@ -13,20 +13,8 @@ from ejournal.state.period_close import PeriodCloseState as S
 
 
 def _pickers() -> rx.Component:
+    # The class is chosen once, at the top of /records (RecordsState.choose_class).
     return rx.flex(
-        rx.flex(
-            field_label("Класс", "period-close-class"),
-            rx.el.select(
-                rx.foreach(S.classes, lambda c: rx.el.option(c["name"], value=c["id"])),
-                id="period-close-class",
-                aria_label="Класс для закрытия периода",
-                value=S.class_id,
-                on_change=S.choose_class,
-                class_name="ej-select",
-            ),
-            gap="8px",
-            align="center",
-        ),
         rx.flex(
             field_label("Период", "period-close-term"),
             rx.el.select(

@@ -11,23 +11,6 @@ import reflex as rx
 from ejournal.state.year_outcomes import YearOutcomesState as S
 
 
-def _class_picker() -> rx.Component:
-    return rx.flex(
-        rx.text("Класс", as_="label", html_for="outcomes-class", weight="medium"),
-        rx.select.root(
-            rx.select.trigger(id="outcomes-class", aria_label="Класс для итогов года"),
-            rx.select.content(
-                rx.foreach(S.classes, lambda c: rx.select.item(c["name"], value=c["id"]))
-            ),
-            value=S.class_id,
-            on_change=S.choose_class,
-        ),
-        gap="12px",
-        align="center",
-        wrap="wrap",
-    )
-
-
 def _decision_select(row: Any) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(
@@ -295,7 +278,7 @@ def year_outcomes_section() -> rx.Component:
                 color_scheme="gray",
             ),
             rx.vstack(
-                _class_picker(),
+                # The class is chosen once, at the top of /records.
                 rx.cond(S.may_decide, _decisions()),
                 rx.cond(S.may_exam, _exams()),
                 spacing="4",

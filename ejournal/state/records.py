@@ -14,6 +14,8 @@ from ejournal.domain.records import classes as record_classes
 from ejournal.domain.records.journal_print import class_journal_pdf
 from ejournal.domain.records.summary_sheet import build_summary, summary_pdf, summary_xlsx
 from ejournal.state.base import SessionState, requires, run_service
+from ejournal.state.period_close import PeriodCloseState
+from ejournal.state.year_outcomes import YearOutcomesState
 
 
 class RecordsState(SessionState):
@@ -48,6 +50,8 @@ class RecordsState(SessionState):
         """Pick the class (any id sent is checked again by each download's service)."""
         if value in {c["id"] for c in self.classes}:
             self.class_id = value
+            # The page's sections follow the one class picker.
+            return [PeriodCloseState.choose_class(value), YearOutcomesState.choose_class(value)]
         return None
 
     def _class(self) -> tuple[int, str] | None:

@@ -68,3 +68,12 @@ def test_others_get_no_file(world: StateWorld) -> None:
     result = call(RecordsState.download_journal, teacher)
     assert "_download" not in repr(result)
     assert toast_text(result)
+
+
+def test_one_class_picker_drives_the_period_close_and_the_decisions(world: StateWorld) -> None:
+    st = _loaded(world, Role.DEPUTY)
+    five_a = next(c["id"] for c in st.classes if c["name"] == "5 «А»")
+    events = call(RecordsState.choose_class, st, five_a)
+    names = " ".join(repr(e) for e in events)
+    assert "PeriodCloseState.choose_class" in names and "YearOutcomesState.choose_class" in names
+    assert call(RecordsState.choose_class, st, "999") is None  # not a class of the list
