@@ -3,7 +3,8 @@
 A teacher sees their subjects and classes with each plan's status, opens one, uploads the
 plan's file (XLSX or CSV; a dry run lists the problems by row and column or the changes),
 writes it with «Записать» and sends it with «Отправить на согласование». The deputy sees
-every plan, those waiting first, opens one to read its lines and hours check, and
+the plans waiting for review (a select shows the returned, drafts, approved or all,
+another one class), opens one to read its lines and hours check, and
 approves it («Согласовать») or returns it with a note («Вернуть»). The journal offers the
 topics of approved plans only.
 """
@@ -111,37 +112,65 @@ def _review_row(p: Any) -> rx.Component:
     )
 
 
+def _filter_select(label: str, options: Any, value: Any, on_change: Any) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray"),
+        rx.select.root(
+            # A combobox takes no name from its content: name it (axe button-name).
+            rx.select.trigger(aria_label=label, min_height=TAP, width="100%"),
+            rx.select.content(
+                rx.foreach(options, lambda o: rx.select.item(o.label, value=o.value))
+            ),
+            value=value,
+            on_change=on_change,
+        ),
+        spacing="1",
+        min_width="200px",
+        flex="1 1 200px",
+    )
+
+
+def _review_filters() -> rx.Component:
+    return rx.flex(
+        _filter_select("Показать планы", S.status_options, S.review_status, S.filter_status),
+        _filter_select("Показать класс", S.class_options, S.review_class, S.filter_class),
+        gap="12px",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def _review_table() -> rx.Component:
+    return _scroll(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    rx.table.column_header_cell("Статус"),
+                    rx.table.column_header_cell("Учитель"),
+                    rx.table.column_header_cell("Класс"),
+                    rx.table.column_header_cell("Предмет"),
+                    rx.table.column_header_cell("Тем"),
+                    rx.table.column_header_cell("Часы: план из учебного"),
+                    rx.table.column_header_cell("План"),
+                )
+            ),
+            rx.table.body(rx.foreach(S.review_plans, _review_row)),
+            size="1",
+            width="100%",
+        )
+    )
+
+
 def _review() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Согласование КТП", size="4", as_="h2"),
-            rx.text(
-                "Ждут согласования: ",
-                rx.text.strong(S.waiting),
-                ". Сначала — планы на согласовании, затем возвращённые, черновики и согласованные.",
-                size="2",
-            ),
-            _scroll(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Статус"),
-                            rx.table.column_header_cell("Учитель"),
-                            rx.table.column_header_cell("Класс"),
-                            rx.table.column_header_cell("Предмет"),
-                            rx.table.column_header_cell("Тем"),
-                            rx.table.column_header_cell("Часы: план из учебного"),
-                            rx.table.column_header_cell("План"),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(S.review_plans, _review_row)),
-                    size="1",
-                    width="100%",
-                )
-            ),
+            rx.text("Ждут согласования: ", rx.text.strong(S.waiting), ".", size="2"),
+            rx.cond(S.review_total > 0, _review_filters()),
             rx.cond(
-                S.review_plans.length() == 0,  # type: ignore[attr-defined]
-                rx.text("В этом учебном году нет нагрузки учителей.", color_scheme="gray"),
+                S.review_empty != "",
+                rx.text(S.review_empty, color_scheme="gray"),
+                _review_table(),
             ),
             spacing="3",
             width="100%",

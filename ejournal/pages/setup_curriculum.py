@@ -451,6 +451,25 @@ def _loads() -> rx.Component:
     )
 
 
+def _load_filter() -> rx.Component:
+    """Which class's load the table shows (the first by default, or every class)."""
+    return rx.flex(
+        rx.text("Показать класс", size="2", weight="medium"),
+        rx.select.root(
+            # Named apart from the add form's «Класс» (unique combobox names).
+            rx.select.trigger(aria_label="Показать класс", min_width="160px", min_height=TAP),
+            rx.select.content(
+                rx.foreach(S.show_class_options, lambda o: rx.select.item(o.label, value=o.value))
+            ),
+            value=S.show_class,
+            on_change=S.filter_load,
+        ),
+        gap="8px",
+        align="center",
+        wrap="wrap",
+    )
+
+
 def _load_section() -> rx.Component:
     return _section(
         "Нагрузка учителей",
@@ -458,6 +477,7 @@ def _load_section() -> rx.Component:
         "Удалить можно только нагрузку без уроков в журнале — иначе смените учителя.",
         _add_assignment(),
         error_callout(S.load_error),
+        rx.cond(S.show_class_options.length() > 1, _load_filter()),  # type: ignore[attr-defined]
         rx.foreach(S.blocks, _class_block),
         _loads(),
     )

@@ -8,6 +8,7 @@ page acts on is kept server-side (``_open_id``), and every service re-checks who
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,29 @@ class LineRow:
     work_type: str = ""
 
 
+@dataclass
+class Choice:
+    value: str = ""
+    label: str = ""
+
+
+#: The deputy's status filter: value, title, the statuses it shows (none: every plan).
+ALL = "all"
+STATUS_FILTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (KtpStatus.SUBMITTED, "Ждут согласования", (KtpStatus.SUBMITTED,)),
+    (KtpStatus.RETURNED, "Возвращённые", (KtpStatus.RETURNED,)),
+    (KtpStatus.DRAFT, "Черновики", (KtpStatus.DRAFT,)),
+    (KtpStatus.APPROVED, "Согласованные", (KtpStatus.APPROVED,)),
+    (ALL, "Все", ()),
+)
+
+
+def _class_key(name: str) -> tuple[int, str]:
+    """«5 «А»» before «10 «А»»: the grade as a number, then the letter."""
+    m = re.match(r"\d+", name)
+    return (int(m.group()) if m else 0, name)
+
+
 COLORS = {
     KtpStatus.DRAFT: "gray",
     KtpStatus.SUBMITTED: "blue",
@@ -96,8 +120,15 @@ class KtpState(SessionState):
     is_teacher: bool = False
     is_deputy: bool = False
     my_plans: list[PlanRow] = []
-    review_plans: list[PlanRow] = []
+    review_plans: list[PlanRow] = []  # the plans the filters let through
+    review_total: int = 0  # every plan of the school this year
+    review_empty: str = ""  # why the review list is empty, if it is
     waiting: int = 0  # plans waiting for the deputy
+    # The review list's filters: a status (waiting ones by default) and a class.
+    review_status: str = KtpStatus.SUBMITTED.value
+    review_class: str = ALL
+    status_options: list[Choice] = []
+    class_options: list[Choice] = []
 
     # The open plan.
     open_id: str = ""
@@ -115,6 +146,7 @@ class KtpState(SessionState):
     preview_lines: list[str] = []
     preview_changes: int = 0
 
+    _review_all: list[PlanRow] = []
     _open_id: int = 0
     _fingerprint: str = ""
     _file: bytes = b""
@@ -137,8 +169,32 @@ class KtpState(SessionState):
             self.my_plans = [_row(p) for p in await run_service(ktp_review.my_plans, actor=actor)]
         if self.is_deputy:
             plans = await run_service(ktp_review.plans_for_review, actor=actor)
-            self.review_plans = [_row(p) for p in plans]
+            self._review_all = [_row(p) for p in plans]
             self.waiting = sum(1 for p in plans if p.status == KtpStatus.SUBMITTED)
+            self._filter()
+
+    def _filter(self) -> None:
+        """The review list as the filters show it, and the filters' options with counts."""
+        rows = self._review_all
+        classes = sorted({p.class_name for p in rows}, key=_class_key)
+        if self.review_class not in classes:
+            self.review_class = ALL
+        self.class_options = [Choice(ALL, "Все классы")] + [Choice(c, c) for c in classes]
+        in_class = [p for p in rows if self.review_class in (ALL, p.class_name)]
+        options = []
+        for value, title, statuses in STATUS_FILTERS:
+            n = sum(1 for p in in_class if not statuses or p.status in statuses)
+            options.append(Choice(str(value), f"{title} ({n})"))
+        self.status_options = options
+        statuses = next((st for v, _, st in STATUS_FILTERS if v == self.review_status), ())
+        self.review_plans = [p for p in in_class if not statuses or p.status in statuses]
+        self.review_total = len(rows)
+        if not rows:
+            self.review_empty = "В этом учебном году нет нагрузки учителей."
+        elif not self.review_plans:
+            self.review_empty = "Нет планов с этим состоянием."
+        else:
+            self.review_empty = ""
 
     def _show(self, detail: PlanDetail) -> None:
         self.open_plan = _row(detail.summary)
@@ -185,6 +241,22 @@ class KtpState(SessionState):
         self.result = self.error = ""
         await self._lists()
         self.loaded = True
+        return None
+
+    @requires(Permission.KTP_APPROVE)
+    async def filter_status(self, value: str) -> Any:
+        """The review list's status select («Ждут согласования», …, «Все»)."""
+        if str(value) in {str(v) for v, _, _ in STATUS_FILTERS}:
+            self.review_status = str(value)
+            self._filter()
+        return None
+
+    @requires(Permission.KTP_APPROVE)
+    async def filter_class(self, value: str) -> Any:
+        """The review list's class select («Все классы» or one class)."""
+        if str(value) == ALL or any(o.value == str(value) for o in self.class_options):
+            self.review_class = str(value)
+            self._filter()
         return None
 
     @requires(Permission.JOURNAL_READ)

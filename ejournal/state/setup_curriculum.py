@@ -21,6 +21,7 @@ from ejournal.domain.setup.curriculum import CurriculumView, HoursInvalid, hours
 from ejournal.state.base import SessionState, requires, run_service
 
 WHOLE_CLASS = "whole"  # the subgroup select's «весь класс» (a select item cannot be empty)
+ALL_CLASSES = "all"  # the load filter's «Все классы»
 
 
 @dataclass
@@ -151,7 +152,9 @@ class CurriculumState(SessionState):
     grid: list[GridRow] = []
     grid_error: str = ""
     grid_key: int = 0  # bumped to redraw the grid's inputs with new values
-    blocks: list[ClassBlock] = []
+    blocks: list[ClassBlock] = []  # the load of the class the filter shows (or of all)
+    show_class: str = ""  # the load filter: a class id or ALL_CLASSES
+    show_class_options: list[Choice] = []
     loads: list[LoadItem] = []
     teacher_options: list[Choice] = []
     class_options: list[Choice] = []
@@ -168,6 +171,7 @@ class CurriculumState(SessionState):
     load_error: str = ""
 
     _view: CurriculumView | None = None
+    _all_blocks: list[ClassBlock] = []
     _grid_loaded: dict[str, str] = {}
 
     # ------------------------------------------------------------------ drawing
@@ -182,15 +186,28 @@ class CurriculumState(SessionState):
         self.grid = _grid(view, {}, {})
         self._grid_loaded = {c.key: c.value for r in self.grid for c in r.cells}
         self.grid_key += 1
-        self.blocks = _blocks(view)
+        self._all_blocks = _blocks(view)
         self.loads = [
             LoadItem(t.name, hours_text(t.hours), t.over, t.assignments) for t in view.loads
         ]
         self.teacher_options = [Choice(str(t.id), t.name) for t in view.teachers]
         self.class_options = [Choice(str(c.id), c.label) for c in view.classes]
         self.subject_options = [Choice(str(s.id), s.name) for s in view.subjects]
+        self._filter_blocks()
+        if not self.add_class and self.show_class != ALL_CLASSES:
+            self.add_class = self.show_class
         self._fill_add_form()
         self.loaded = True
+
+    def _filter_blocks(self) -> None:
+        """The load table of one class (the first by default) or of all classes."""
+        classes = [Choice(str(b.class_id), b.label) for b in self._all_blocks]
+        self.show_class_options = [Choice(ALL_CLASSES, "Все классы"), *classes]
+        if self.show_class != ALL_CLASSES and self.show_class not in {c.value for c in classes}:
+            self.show_class = classes[0].value if classes else ALL_CLASSES
+        self.blocks = [
+            b for b in self._all_blocks if self.show_class in (ALL_CLASSES, str(b.class_id))
+        ]
 
     def _fill_add_form(self) -> None:
         """Subgroups of the chosen class for the chosen subject; the curriculum's hours."""
@@ -355,6 +372,19 @@ class CurriculumState(SessionState):
         )
 
     @requires(Permission.TIMETABLE_MANAGE)
+    async def filter_load(self, value: str) -> Any:
+        """The load table's «Показать класс» select; the add form follows a chosen class."""
+        value = str(value)
+        if value not in {o.value for o in self.show_class_options}:
+            return None
+        self.show_class = value
+        self._filter_blocks()
+        if value != ALL_CLASSES:
+            self.add_class = value
+            self._fill_add_form()
+        return None
+
+    @requires(Permission.TIMETABLE_MANAGE)
     async def choose_class(self, value: str) -> Any:
         """The add form's class select."""
         self.add_class = str(value)
@@ -401,6 +431,8 @@ class CurriculumState(SessionState):
             self.add_error = e.message
             return rx.toast.error(e.message, duration=15000)
         self.add_error = ""
+        if self.show_class != ALL_CLASSES:
+            self.show_class = self.add_class  # show the class the new row went to
         await self._reload()
         return [rx.set_value("add-hours", ""), _saved_toast("Нагрузка добавлена", saved)]
 

@@ -267,3 +267,105 @@ def test_families_and_others_change_nothing(
         call(handler, st, *args)
     assert st.open_lines == [] and st.review_plans == []
     assert (_status(world, plan["own"]), _audits(world), _items(world, plan["own"])) == before
+
+
+# --------------------------------------------------------------------------- the review filters
+
+
+def _add_plan_in_the_other_class(world: StateWorld) -> int:
+    """Biology in 5 «Б» for the teacher: a third plan, a draft, in a second class."""
+    with world.session() as s:
+        biology = Subject(school_id=world.school.school_id, name="Биология")
+        s.add(biology)
+        s.commit()
+        group = s.get(ClassGroup, world.school.other_class_id)
+        assert group is not None
+        a = TeachingAssignment(
+            year_id=group.year_id,
+            teacher_id=_staff_of(world, world.school.accounts[Role.TEACHER].user_id),
+            class_id=group.id or 0,
+            subject_id=biology.id or 0,
+            hours_per_week=Decimal(1),
+        )
+        s.add(a)
+        s.commit()
+        return a.id or 0
+
+
+def _shown(st: KtpState) -> list[tuple[str, str, str]]:
+    return [(p.class_name, p.subject, p.status) for p in st.review_plans]
+
+
+def test_the_deputy_sees_the_waiting_plans_first_and_filters_by_status_and_class(
+    world: StateWorld, plan: dict[str, int]
+) -> None:
+    """By default only the plans waiting for review; the select shows the others with their
+    counts, «Все» every plan; a class narrows the list; a status with none says so."""
+    _teacher(world, plan)  # Russian in 5 «А» sent; maths in 5 «А» a draft
+    _add_plan_in_the_other_class(world)  # biology in 5 «Б», a draft
+    st = world.state(KtpState, world.token(Role.DEPUTY))
+    call(KtpState.load, st)
+    assert st.review_status == "submitted" and st.review_empty == ""
+    assert _shown(st) == [("5 «А»", "Русский язык", "submitted")]
+    assert [o.label for o in st.status_options] == [
+        "Ждут согласования (1)",
+        "Возвращённые (0)",
+        "Черновики (2)",
+        "Согласованные (0)",
+        "Все (3)",
+    ]
+    assert [o.label for o in st.class_options] == ["Все классы", "5 «А»", "5 «Б»"]
+
+    call(KtpState.filter_status, st, "returned")
+    assert st.review_plans == [] and st.review_empty == "Нет планов с этим состоянием."
+
+    call(KtpState.filter_status, st, "all")
+    assert _shown(st) == [
+        ("5 «А»", "Русский язык", "submitted"),
+        ("5 «А»", "Математика", "draft"),
+        ("5 «Б»", "Биология", "draft"),
+    ]
+    call(KtpState.filter_class, st, "5 «Б»")
+    assert _shown(st) == [("5 «Б»", "Биология", "draft")]
+    assert [o.label for o in st.status_options][::2] == [
+        "Ждут согласования (0)",
+        "Черновики (1)",
+        "Все (1)",
+    ]
+    call(KtpState.filter_status, st, "draft")
+    call(KtpState.filter_class, st, "all")
+    assert [p.subject for p in st.review_plans] == ["Математика", "Биология"]
+
+    # Values no select offers change nothing.
+    call(KtpState.filter_status, st, "deleted")
+    call(KtpState.filter_class, st, "11 «Я»")
+    assert (st.review_status, st.review_class) == ("draft", "all")
+    assert len(st.review_plans) == 2
+
+
+def test_an_approved_plan_leaves_the_waiting_list(world: StateWorld, plan: dict[str, int]) -> None:
+    """The filter stays on «Ждут согласования» across a decision: back at the list, the plan
+    just approved is no longer there and the list says none are left."""
+    _teacher(world, plan)
+    st = world.state(KtpState, world.token(Role.DEPUTY))
+    call(KtpState.load, st)
+    call(KtpState.show_plan, st, st.review_plans[0].id)
+    call(KtpState.approve, st)
+    call(KtpState.close_plan, st)
+    assert (st.review_status, st.waiting) == ("submitted", 0)
+    assert st.review_plans == [] and st.review_empty == "Нет планов с этим состоянием."
+    call(KtpState.filter_status, st, "approved")
+    assert _shown(st) == [("5 «А»", "Русский язык", "approved")]
+
+
+@pytest.mark.parametrize("role", [Role.TEACHER, Role.PARENT])
+def test_the_filters_are_the_deputys_only(
+    world: StateWorld, plan: dict[str, int], role: Role
+) -> None:
+    """A teacher or a parent calling the filters is refused and sees no one's plans."""
+    _teacher(world, plan)
+    st = world.state(KtpState, world.token(role))
+    call(KtpState.load, st)
+    for handler, value in [(KtpState.filter_status, "all"), (KtpState.filter_class, "all")]:
+        assert "Недостаточно прав" in toast_text(call(handler, st, value))
+    assert st.review_plans == [] and st.review_status == "submitted"

@@ -227,3 +227,47 @@ def test_forged_calls_from_a_teacher_or_a_parent_change_nothing(
         assert s.exec(select(Subject.name)).all() == ["Математика"]
         rows = s.exec(select(TeachingAssignment)).all()
         assert [Decimal(r.hours_per_week) for r in rows] == [Decimal("5")]
+
+
+def test_the_load_table_shows_one_class_and_the_add_form_follows_it(world: StateWorld) -> None:
+    """«Показать класс»: the first class by default, another one or «Все классы»; the add
+    form's class follows the filter, a row added to another class switches the table to it,
+    and the teachers' load list stays whole."""
+    st = _deputy(world)
+    sid = _maths_with_hours(world, st)
+    class_a, class_b = str(world.school.class_id), str(world.school.other_class_id)
+    assert [o.label for o in st.show_class_options] == ["Все классы", "5 «А»", "5 «Б»"]
+    assert st.show_class == class_a and [b.label for b in st.blocks] == ["5 «А»"]
+    assert st.add_class == class_a  # the add form starts on the class shown
+
+    teacher = str(_staff_id(world, Role.TEACHER))
+    call(CurriculumState.choose_subject, st, str(sid))
+    call(CurriculumState.choose_teacher, st, teacher)
+    call(CurriculumState.add_assignment, st, {"hours": ""})
+    assert [(b.label, [r.what for r in b.rows]) for b in st.blocks] == [("5 «А»", ["Математика"])]
+
+    call(CurriculumState.filter_load, st, class_b)
+    assert [(b.label, b.rows) for b in st.blocks] == [("5 «Б»", [])]
+    assert st.add_class == class_b and st.add_hours_hint == "5"
+
+    call(CurriculumState.filter_load, st, class_a)
+    call(CurriculumState.choose_class, st, class_b)
+    call(CurriculumState.choose_teacher, st, str(_staff_id(world, Role.CLASS_TEACHER)))
+    call(CurriculumState.add_assignment, st, {"hours": "4"})
+    assert [(b.label, len(b.rows)) for b in st.blocks] == [("5 «Б»", 1)]
+    assert sorted((t.name, t.hours) for t in st.loads) == [
+        ("Классова К. А.", "4"),
+        ("Учителева У. С.", "5"),
+    ]
+
+    call(CurriculumState.filter_load, st, "all")
+    assert [(b.label, len(b.rows)) for b in st.blocks] == [("5 «А»", 1), ("5 «Б»", 1)]
+    call(CurriculumState.filter_load, st, "999999")  # no such class: nothing changes
+    assert st.show_class == "all" and len(st.blocks) == 2
+
+
+@pytest.mark.parametrize("role", [Role.TEACHER, Role.PARENT])
+def test_the_load_filter_is_refused_to_a_teacher_or_a_parent(world: StateWorld, role: Role) -> None:
+    st = world.state(CurriculumState, world.token(role))
+    assert REFUSED in toast_text(call(CurriculumState.filter_load, st, "all"))
+    assert st.blocks == [] and st.show_class == ""
