@@ -37,9 +37,11 @@ from ejournal.pages import (
     setup_timetable,
     student_file,
 )
+from ejournal.state import backup_task
 from ejournal.state.admin import AdminAuditState, AdminUsersState
 from ejournal.state.admin_backups import BackupsState
 from ejournal.state.auth import AccountState, LoginState
+from ejournal.state.backup_alert import BackupAlertState
 from ejournal.state.base import (
     backend_exception_handler,
     frontend_exception_handler,
@@ -89,6 +91,8 @@ app = rx.App(
     ),
 )
 app.app_wraps[(55, "ErrorBoundary")] = error_boundary
+# Nightly backups (EJOURNAL_BACKUP_SCHEDULE=0 turns them off; see domain/records/schedule.py).
+backup_task.register(app)
 
 app.add_page(index.page, route="/", title="Электронный журнал", on_load=LoginState.open_start)
 app.add_page(
@@ -110,7 +114,7 @@ PAGES: dict[str, tuple[Callable[[], rx.Component], list[Any]]] = {
     "/messages": (messages.page, [MessagesState.load, DiaryNavState.load_unread]),
     "/class/confirmations": (diary_staff.confirmations, [ConfirmationsState.load]),
     "/announcements": (diary_staff.announcements, [AnnouncementsState.load]),
-    "/admin/users": (admin_users.page, [AdminUsersState.load]),
+    "/admin/users": (admin_users.page, [AdminUsersState.load, BackupAlertState.load]),
     "/admin/audit": (admin_audit.page, [AdminAuditState.load]),
     "/settings": (settings.page, [SettingsState.load]),
     "/setup/school": (setup_school.page, [SchoolSetupState.load]),

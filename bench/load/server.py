@@ -123,6 +123,7 @@ def server_env(
         "REFLEX_WEB_WORKDIR": str(web_dir),
         "REFLEX_STATES_WORKDIR": str(work_dir / "states"),
         "PYTHONDONTWRITEBYTECODE": "1",
+        "EJOURNAL_BACKUP_SCHEDULE": "0",  # a measured or tested server takes no nightly backup
         **(extra_env or {}),
     }
     if redis_url:

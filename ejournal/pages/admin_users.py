@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from ejournal.components.backup_alert import backup_alert
 from ejournal.components.layout import error_callout, layout
 from ejournal.state.admin import STAFF_ROLE_CHOICES, AdminUsersState
 from ejournal.state.admin_rows import ChoiceOption
@@ -415,6 +416,7 @@ def _failed_logins() -> rx.Component:
 def page() -> rx.Component:
     return layout(
         "Пользователи",
+        backup_alert(),
         _search(),
         _issued(),
         _selected_card(),

@@ -164,6 +164,12 @@ def _form() -> rx.Component:
                 s.rounding_fields,
             ),
             _work_types(),
+            _group(
+                "Резервные копии",
+                "Когда делается ночная копия базы данных и сколько копий хранится "
+                "(список копий — на странице «Резервные копии» администратора).",
+                s.backup_fields,
+            ),
             error_callout(s.form_error),
             rx.cond(
                 s.result != "",

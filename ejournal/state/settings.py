@@ -16,6 +16,7 @@ from ejournal.domain.errors import DomainError
 from ejournal.domain.permissions import Permission
 from ejournal.domain.school import settings as school_settings
 from ejournal.domain.school.settings import (
+    GROUP_BACKUPS,
     GROUP_CONTROL,
     GROUP_DEADLINES,
     GROUP_ROUNDING,
@@ -109,6 +110,7 @@ class SettingsState(SessionState):
     control_fields: list[SettingField] = []
     deadline_fields: list[SettingField] = []
     rounding_fields: list[SettingField] = []
+    backup_fields: list[SettingField] = []
     work_types: list[WorkTypeRow] = []
     loaded: bool = False
     result: str = ""  # the last save's outcome, in words
@@ -131,6 +133,7 @@ class SettingsState(SessionState):
         self.control_fields = _fields(GROUP_CONTROL, shown, errs)
         self.deadline_fields = _fields(GROUP_DEADLINES, shown, errs)
         self.rounding_fields = _fields(GROUP_ROUNDING, shown, errs)
+        self.backup_fields = _fields(GROUP_BACKUPS, shown, errs)
         self.work_types = _work_type_rows(current, shown, errs)
         self._loaded = current.form_values()
         self.form_key += 1

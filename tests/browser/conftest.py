@@ -122,7 +122,11 @@ def _start_server(
         work_dir=work_dir,
         redis_url=redis_url,
         # Every test browser logs in from 127.0.0.1: its failures must not slow the others.
-        extra_env={"EJOURNAL_BCRYPT_ROUNDS": "4", "EJOURNAL_ADDRESS_FREE_FAILURES": "10000"},
+        extra_env={
+            "EJOURNAL_BCRYPT_ROUNDS": "4",
+            "EJOURNAL_ADDRESS_FREE_FAILURES": "10000",
+            "EJOURNAL_BACKUP_SCHEDULE": "0",  # no nightly backup in a test server's list
+        },
     )
     return url, start_reflex(env, log)
 

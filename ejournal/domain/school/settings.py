@@ -89,6 +89,7 @@ class FieldSpec:
 GROUP_CONTROL = "Контроль ведения журнала"
 GROUP_DEADLINES = "Сроки"
 GROUP_ROUNDING = "Отметки за период"
+GROUP_BACKUPS = "Резервные копии"
 
 D = Decimal
 
@@ -211,6 +212,37 @@ FIELDS: tuple[FieldSpec, ...] = (
         "[004 §5.13]",
         "Порог «3» не выше порога «4»; ниже него предлагается «2».",
     ),
+    FieldSpec(
+        "backup_hour",
+        "Резервная копия каждую ночь в",
+        0,
+        23,
+        GROUP_BACKUPS,
+        "часов (время школы)",
+        "[004 §9.2.2]",
+        "Копия всей базы данных делается по расписанию раз в сутки в этот час; неудачная "
+        "копия видна администратору на его главной странице.",
+    ),
+    FieldSpec(
+        "backup_keep_daily",
+        "Хранить ежедневные копии за",
+        1,
+        90,
+        GROUP_BACKUPS,
+        "последних дней",
+        "",
+        "От каждого из последних дней остаётся самая свежая копия; более старые удаляются.",
+    ),
+    FieldSpec(
+        "backup_keep_monthly",
+        "Хранить ежемесячные копии за",
+        0,
+        120,
+        GROUP_BACKUPS,
+        "последних месяцев",
+        "",
+        "От каждого из последних месяцев остаётся самая свежая копия (0 — не хранить).",
+    ),
 )
 
 _SCHOOL_FIELDS = {f.key: f for f in FIELDS}
@@ -272,6 +304,9 @@ class SchoolSettings:
     round_to_4: Decimal
     round_to_3: Decimal
     max_weekly_load: Decimal = Decimal("36.00")
+    backup_hour: int = 2
+    backup_keep_daily: int = 7
+    backup_keep_monthly: int = 12
     work_types: tuple[WorkTypeSettings, ...] = ()
 
     def specs(self) -> dict[str, FieldSpec]:
@@ -340,6 +375,9 @@ def _snapshot(school: School, work_types: list[WorkType]) -> SchoolSettings:
         round_to_4=_decimal(school.round_to_4),
         round_to_3=_decimal(school.round_to_3),
         max_weekly_load=_decimal(school.max_weekly_load),
+        backup_hour=school.backup_hour,
+        backup_keep_daily=school.backup_keep_daily,
+        backup_keep_monthly=school.backup_keep_monthly,
         work_types=tuple(
             WorkTypeSettings(
                 id=w.id or 0,
