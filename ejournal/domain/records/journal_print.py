@@ -203,7 +203,8 @@ def _grid(page: JournalPage, styles: dict[str, ParagraphStyle], font: str) -> li
         last = n == len(parts) - 1
         head: list[Any] = ["№", Paragraph("ФИО учащегося", styles["head"])]
         head += [
-            Paragraph(f"{c.date:%d}<br/>{c.date:%m}<br/>{c.work_type}", styles["head"]) for c in part
+            Paragraph(f"{c.date:%d}<br/>{c.date:%m}<br/>{c.work_type}", styles["head"])
+            for c in part
         ]
         if last:
             head.append(Paragraph("Итог", styles["head"]))
