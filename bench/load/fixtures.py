@@ -107,7 +107,10 @@ def ensure_parents(engine: Engine, count: int) -> int:
     children, created by the admin through ``users.create_parent``); returns how many exist."""
     with session_scope(engine) as session:
         have = session.exec(
-            select(func.count()).select_from(Parent).where(col(Parent.user_id).is_not(None))
+            select(func.count())
+            .select_from(Parent)
+            .join(User, col(User.id) == col(Parent.user_id))
+            .where(col(User.is_active).is_(True))
         ).one()
         missing = count - have
         if missing <= 0:
@@ -120,9 +123,12 @@ def ensure_parents(engine: Engine, count: int) -> int:
         )
         admin = auth.load_actor(session, admin_id)
         links = func.count(col(ParentLink.id))
+        # Children of families that refused consent get no new diary account [003 §5.2].
         rows = session.exec(
             select(Student.id, Student.last_name)
+            .join(User, col(User.id) == col(Student.user_id))
             .join(ParentLink, col(ParentLink.student_id) == col(Student.id), isouter=True)
+            .where(col(User.is_active).is_(True))
             .group_by(col(Student.id), col(Student.last_name))
             .order_by(links, col(Student.id))
             .limit(missing)
@@ -155,7 +161,8 @@ def open_remembered_sessions(engine: Engine, count: int) -> list[Family]:
         rows = session.exec(
             select(Parent.user_id, first_child)
             .join(ParentLink, col(ParentLink.parent_id) == col(Parent.id))
-            .where(col(Parent.user_id).is_not(None))
+            .join(User, col(User.id) == col(Parent.user_id))
+            .where(col(User.is_active).is_(True))
             .group_by(col(Parent.user_id))
             .order_by(col(Parent.user_id))
             .limit(count)
@@ -194,6 +201,7 @@ def login_accounts(engine: Engine, count: int, password: str, rounds: int) -> li
         rows = session.exec(
             select(User.id, User.login)
             .join(Parent, col(Parent.user_id) == col(User.id))
+            .where(col(User.is_active).is_(True))
             .order_by(col(User.id).desc())
             .limit(count)
         ).all()

@@ -19,6 +19,7 @@ def backup_alert() -> rx.Component:
             ),
             icon="triangle_alert",
             color_scheme="red",
+            high_contrast=True,
             role="alert",
             width="100%",
         ),

@@ -116,7 +116,13 @@ def _content() -> rx.Component:
         error_callout(s.error),
         rx.cond(
             s.message != "",
-            rx.callout(s.message, icon="circle_check", color_scheme="green", width="100%"),
+            rx.callout(
+                s.message,
+                icon="circle_check",
+                color_scheme="green",
+                high_contrast=True,
+                width="100%",
+            ),
         ),
         _list(),
         spacing="4",

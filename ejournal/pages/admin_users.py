@@ -59,6 +59,7 @@ def _issued() -> rx.Component:
             ),
             icon="key_round",
             color_scheme="green",
+            high_contrast=True,
             width="100%",
         ),
     )

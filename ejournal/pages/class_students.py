@@ -240,6 +240,7 @@ def _confirmation() -> rx.Component:
             ),
             icon="triangle_alert",
             color_scheme="red",
+            high_contrast=True,
             role="alert",
             width="100%",
         ),

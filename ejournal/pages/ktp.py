@@ -17,6 +17,7 @@ import reflex as rx
 
 from ejournal.components.diary_nav import TAP
 from ejournal.components.layout import error_callout, field_label, layout
+from ejournal.components.uploads import labelled_upload
 from ejournal.state.ktp import KtpState
 
 UPLOAD_ID = "ktp_upload"
@@ -247,6 +248,7 @@ def _preview() -> rx.Component:
                     ),
                     icon="circle_check",
                     color_scheme="green",
+                    high_contrast=True,
                     width="100%",
                 ),
                 rx.callout(
@@ -265,6 +267,7 @@ def _preview() -> rx.Component:
                     ),
                     icon="triangle_alert",
                     color_scheme="red",
+                    high_contrast=True,
                     role="alert",
                     width="100%",
                 ),
@@ -304,36 +307,42 @@ def _upload_card() -> rx.Component:
                     "до согласования журнал не будет предлагать его темы.",
                     icon="info",
                     color_scheme="orange",
+                    high_contrast=True,
                     width="100%",
                 ),
             ),
-            rx.upload(
-                rx.vstack(
-                    rx.button(
-                        "Выбрать файл XLSX или CSV",
-                        type="button",
-                        variant="outline",
-                        size="3",
-                        min_height=TAP,
+            labelled_upload(
+                rx.upload(
+                    rx.vstack(
+                        rx.button(
+                            "Выбрать файл XLSX или CSV",
+                            type="button",
+                            variant="outline",
+                            size="3",
+                            min_height=TAP,
+                        ),
+                        rx.text("или перетащите файл сюда", size="2", color_scheme="gray"),
+                        align="center",
+                        spacing="2",
                     ),
-                    rx.text("или перетащите файл сюда", size="2", color_scheme="gray"),
-                    align="center",
-                    spacing="2",
+                    id=UPLOAD_ID,
+                    accept={
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [
+                            ".xlsx"
+                        ],
+                        "text/csv": [".csv"],
+                    },
+                    multiple=False,
+                    max_files=1,
+                    # The button inside is the keyboard's way in; the drop zone itself takes no focus.
+                    no_keyboard=True,
+                    on_drop=S.upload(rx.upload_files(upload_id=UPLOAD_ID)),
+                    border="1px dashed var(--gray-a7)",
+                    border_radius="8px",
+                    padding="16px",
+                    width="100%",
                 ),
-                id=UPLOAD_ID,
-                accept={
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx"],
-                    "text/csv": [".csv"],
-                },
-                multiple=False,
-                max_files=1,
-                # The button inside is the keyboard's way in; the drop zone itself takes no focus.
-                no_keyboard=True,
-                on_drop=S.upload(rx.upload_files(upload_id=UPLOAD_ID)),
-                border="1px dashed var(--gray-a7)",
-                border_radius="8px",
-                padding="16px",
-                width="100%",
+                "Файл КТП (XLSX или CSV)",
             ),
             _preview(),
             spacing="3",
@@ -403,6 +412,7 @@ def _deputy_actions() -> rx.Component:
                             "Вернуть",
                             type="submit",
                             color_scheme="orange",
+                            high_contrast=True,
                             variant="soft",
                             size="3",
                             min_height=TAP,
@@ -450,7 +460,13 @@ def _detail() -> rx.Component:
         error_callout(S.error),
         rx.cond(
             S.result != "",
-            rx.callout(S.result, icon="circle_check", color_scheme="green", width="100%"),
+            rx.callout(
+                S.result,
+                icon="circle_check",
+                color_scheme="green",
+                high_contrast=True,
+                width="100%",
+            ),
         ),
         _deputy_actions(),
         _teacher_actions(),

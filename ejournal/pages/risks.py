@@ -110,7 +110,9 @@ def page() -> rx.Component:
         rx.cond(S.error != "", rx.callout(S.error, icon="triangle-alert", color_scheme="red")),
         rx.cond(
             S.loaded & (S.rows.length() == 0),  # type: ignore[attr-defined]
-            rx.callout("По прогнозу рисков нет.", icon="check", color_scheme="green"),
+            rx.callout(
+                "По прогнозу рисков нет.", icon="check", color_scheme="green", high_contrast=True
+            ),
         ),
         rx.cond(~S.loaded & (S.error == ""), rx.hstack(rx.spinner(), rx.text("Считаю прогноз…"))),
         rx.vstack(rx.foreach(S.rows, _student), spacing="3", width="100%", max_width="860px"),

@@ -173,7 +173,13 @@ def _form() -> rx.Component:
             error_callout(s.form_error),
             rx.cond(
                 s.result != "",
-                rx.callout(s.result, icon="circle_check", color_scheme="green", width="100%"),
+                rx.callout(
+                    s.result,
+                    icon="circle_check",
+                    color_scheme="green",
+                    high_contrast=True,
+                    width="100%",
+                ),
             ),
             rx.button("Сохранить", type="submit", size="3", min_height=TAP, width="100%"),
             spacing="4",

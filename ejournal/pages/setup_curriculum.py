@@ -63,12 +63,14 @@ def _warnings() -> rx.Component:
             ),
             icon="triangle_alert",
             color_scheme="orange",
+            high_contrast=True,
             width="100%",
         ),
         rx.callout(
             "Замечаний нет: часы совпадают с учебным планом, у каждого предмета есть учитель.",
             icon="circle_check",
             color_scheme="green",
+            high_contrast=True,
             width="100%",
         ),
     )
@@ -499,6 +501,7 @@ def _content() -> rx.Component:
                 "Не задан текущий учебный год: создайте его в разделе «Учебный год и классы».",
                 icon="info",
                 color_scheme="orange",
+                high_contrast=True,
                 width="100%",
             ),
         ),

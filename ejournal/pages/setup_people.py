@@ -15,6 +15,7 @@ import reflex as rx
 
 from ejournal.components.diary_nav import TAP
 from ejournal.components.layout import error_callout, field_label, layout
+from ejournal.components.uploads import labelled_upload
 from ejournal.state.setup_people import (
     STAFF_UPLOAD_ID,
     STUDENTS_UPLOAD_ID,
@@ -66,6 +67,7 @@ def _preview(
                     ),
                     icon="circle_check",
                     color_scheme="green",
+                    high_contrast=True,
                     width="100%",
                 ),
                 rx.callout(
@@ -82,6 +84,7 @@ def _preview(
                     ),
                     icon="triangle_alert",
                     color_scheme="red",
+                    high_contrast=True,
                     role="alert",
                     width="100%",
                 ),
@@ -104,6 +107,10 @@ def _preview(
 
 
 def _upload(upload_id: str, button: str, handler: Any) -> rx.Component:
+    return labelled_upload(_drop_zone(upload_id, button, handler), button)
+
+
+def _drop_zone(upload_id: str, button: str, handler: Any) -> rx.Component:
     return rx.upload(
         rx.vstack(
             rx.button(button, type="button", variant="outline", size="3", min_height=TAP),
@@ -283,7 +290,7 @@ def _students() -> rx.Component:
                     _button(
                         "Выдать учётные записи классу",
                         S.issue_class_accounts,
-                        label="Выдать учётные записи учащимся и родителям класса",
+                        label="Выдать учётные записи классу: учащимся и родителям",
                     ),
                 ),
                 gap="12px",
@@ -329,6 +336,7 @@ def _accounts_result() -> rx.Component:
                 ),
                 icon="info",
                 color_scheme="blue",
+                high_contrast=True,
                 width="100%",
             ),
         ),
@@ -344,6 +352,7 @@ def _accounts_result() -> rx.Component:
                 ),
                 icon="triangle_alert",
                 color_scheme="orange",
+                high_contrast=True,
                 width="100%",
             ),
         ),

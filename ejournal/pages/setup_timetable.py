@@ -217,6 +217,7 @@ def _warnings() -> rx.Component:
             ),
             icon="triangle_alert",
             color_scheme="amber",
+            high_contrast=True,
             width="100%",
         ),
     )

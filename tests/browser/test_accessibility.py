@@ -34,14 +34,17 @@ AXE = (
 )
 #: Each demo login and the main pages of its role.
 ROLE_PAGES = {
-    "admin": ["/admin/users", "/admin/audit"],
-    "director": ["/dashboard"],
-    "deputy": ["/dashboard", "/announcements"],
-    "teacher": ["/teacher"],
-    "classteacher": ["/class", "/class/confirmations", "/messages"],
+    "admin": ["/admin/users", "/admin/audit", "/admin/backups", "/setup/school", "/setup/people"],
+    "director": ["/dashboard", "/records"],
+    "deputy": ["/dashboard", "/announcements", "/setup/curriculum", "/setup/timetable", "/ktp",
+               "/records", "/settings"],
+    "secretary": ["/setup/people", "/class/students"],
+    "teacher": ["/teacher", "/ktp"],
+    "classteacher": ["/class", "/class/confirmations", "/messages", "/class/students",
+                     "/records"],
     "parent": ["/diary", "/diary/marks", "/messages"],
     "student": ["/diary", "/diary/marks"],
-}
+}  # fmt: skip
 SERIOUS = ("serious", "critical")
 
 
