@@ -178,6 +178,8 @@ def test_one_bad_field_saves_nothing_and_names_the_field_and_range(session: Sess
         ("control_oral_percent", "20,5"),
         ("control_oral_percent", ""),
         ("edit_lock_days", "-1"),
+        # Period marks reach families within a day of the period's end [004 §8.2].
+        ("period_mark_publish_days", "3"),
     ],
 )
 def test_out_of_range_or_garbled_values_are_refused(session: Session, key: str, typed: str):
