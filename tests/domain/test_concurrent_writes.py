@@ -8,7 +8,6 @@ way teachers' saves do when the app serves them. Writers go through
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,6 +22,7 @@ from ejournal.domain.journal.context import load_cells
 from ejournal.domain.journal.write import MSG_CONFLICT
 from ejournal.domain.models import AuditLog
 from tests import conftest
+from tests.concurrency import together as _together
 from tests.conftest import BACKENDS
 from tests.factories import NOW, D, TinySchool, add_lesson, make_school
 
@@ -49,26 +49,6 @@ def school_db(
     monkeypatch.setattr(db, "get_engine", lambda url=None: database.engine)
     yield database, tiny, lessons
     conftest.dispose_database(database)
-
-
-def _together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in threads released at one moment; each job's result or exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(k: int) -> None:
-        barrier.wait()
-        try:
-            results[k] = jobs[k]()
-        except BaseException as exc:  # reported to the test
-            results[k] = exc
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def _stored_text(database: conftest.TestDatabase, student_id: int, lesson_id: int) -> str:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -37,6 +36,7 @@ from ejournal.domain.setup.ktp_review import (
     submit_plan,
 )
 from tests import conftest
+from tests.concurrency import together as _together
 from tests.conftest import BACKENDS
 from tests.factories import D, TinySchool, add_staff, make_school, staff_actor
 
@@ -368,25 +368,6 @@ def committed(
     monkeypatch.setattr(db, "get_engine", lambda url=None: database.engine)
     yield tiny, [tiny.actors["deputy"], second]
     conftest.dispose_database(database)
-
-
-def _together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(k: int) -> None:
-        barrier.wait()
-        try:
-            results[k] = jobs[k]()
-        except BaseException as exc:  # reported to the test
-            results[k] = exc
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_deputies_deciding_at_once_one_wins(committed: tuple[TinySchool, list[Any]]) -> None:

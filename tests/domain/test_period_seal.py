@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -38,6 +37,7 @@ from ejournal.domain.models import (
 from ejournal.domain.permissions import Actor
 from ejournal.domain.records import seal as sealing
 from tests import conftest
+from tests.concurrency import together as _together
 from tests.conftest import BACKENDS
 from tests.factories import (
     MSK,
@@ -460,25 +460,6 @@ def shared_db(
     monkeypatch.setattr(db, "get_engine", lambda url=None: database.engine)
     yield database, tiny, ru
     conftest.dispose_database(database)
-
-
-def _together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(k: int) -> None:
-        barrier.wait()
-        try:
-            results[k] = jobs[k]()
-        except BaseException as exc:  # reported to the test
-            results[k] = exc
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_deputies_sealing_at_once_make_one_seal(shared_db):

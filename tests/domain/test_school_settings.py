@@ -3,7 +3,6 @@ refuse to overwrite a field someone else saved since the form was loaded."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -24,6 +23,7 @@ from ejournal.domain.school.settings import (
     work_type_key,
 )
 from tests import conftest
+from tests.concurrency import together as _together
 from tests.conftest import BACKENDS
 from tests.factories import TinySchool, add_staff, make_school, staff_actor
 
@@ -310,26 +310,6 @@ def test_two_deputies_changing_different_fields_both_keep_their_work(committed):
     )
     school = _stored_school(database)
     assert (school.round_to_5, school.edit_lock_days) == (Decimal("4.60"), 3)
-
-
-def _together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in threads released at one moment; each job's result or exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(k: int) -> None:
-        barrier.wait()
-        try:
-            results[k] = jobs[k]()
-        except BaseException as exc:  # reported to the test
-            results[k] = exc
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_saves_of_one_field_at_the_same_moment_one_wins_the_other_hears(committed):

@@ -7,7 +7,6 @@ school's weekly limit is 36 h; the curriculum (CurriculumHours) starts empty.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -32,6 +31,7 @@ from ejournal.domain.school.settings import SettingsInvalid, get_settings, updat
 from ejournal.domain.setup import curriculum as cur
 from ejournal.domain.setup.curriculum import HoursInvalid
 from tests import conftest
+from tests.concurrency import together as _together
 from tests.conftest import BACKENDS
 from tests.factories import (
     D,
@@ -615,26 +615,6 @@ def school_db(
     monkeypatch.setattr(db, "get_engine", lambda url=None: database.engine)
     yield database, tiny, second
     conftest.dispose_database(database)
-
-
-def _together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run the jobs in threads released at one moment; each job's result or exception."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(k: int) -> None:
-        barrier.wait()
-        try:
-            results[k] = jobs[k]()
-        except BaseException as exc:  # reported to the test
-            results[k] = exc
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_deputies_adding_the_same_assignment_at_once(school_db: Any) -> None:

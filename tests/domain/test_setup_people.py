@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -40,6 +39,7 @@ from ejournal.domain.setup import people
 from ejournal.domain.setup.staff import import_staff, preview_staff_import
 from ejournal.domain.setup.students import import_students
 from tests import conftest
+from tests.concurrency import together as _together
 from tests.conftest import BACKENDS
 from tests.factories import D, TinySchool, add_staff, make_school, staff_actor
 
@@ -488,25 +488,6 @@ def fresh_school(
     monkeypatch.setattr(db, "get_engine", lambda url=None: database.engine)
     yield database, tiny, actor
     conftest.dispose_database(database)
-
-
-def _together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(k: int) -> None:
-        barrier.wait()
-        try:
-            results[k] = jobs[k]()
-        except BaseException as exc:  # reported to the test
-            results[k] = exc
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(jobs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_two_secretaries_importing_the_same_file_at_once_write_it_once(

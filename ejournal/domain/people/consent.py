@@ -41,7 +41,6 @@ from ejournal.domain.audit.chain import AuditAction, AuditEntity
 from ejournal.domain.db import read_only
 from ejournal.domain.errors import NotFound, PermissionDenied, ValidationError
 from ejournal.domain.models import (
-    AcademicYear,
     AuditLog,
     ClassGroup,
     Consent,
@@ -62,8 +61,8 @@ from ejournal.domain.permissions import (
     Target,
     require,
     require_some,
-    scope_clause,
 )
+from ejournal.domain.school.classes import current_year_classes
 from ejournal.domain.school.clock import school_today
 from ejournal.domain.text_rules import normalise
 
@@ -271,17 +270,7 @@ def _class_of_school(session: Session, actor: Actor, class_id: int) -> ClassGrou
 def managed_classes(session: Session, *, actor: Actor | None) -> list[ClassChoice]:
     """The classes of the current year whose students `actor` manages (own class; all)."""
     actor = require_some(actor, Permission.STUDENT_MANAGE)
-    current = select(AcademicYear.id).where(
-        AcademicYear.school_id == actor.school_id, col(AcademicYear.is_current).is_(True)
-    )
-    rows = session.exec(
-        select(ClassGroup)
-        .where(
-            scope_clause(actor, Permission.STUDENT_MANAGE, ClassGroup),
-            col(ClassGroup.year_id).in_(current),
-        )
-        .order_by(col(ClassGroup.grade), col(ClassGroup.letter))
-    ).all()
+    rows = current_year_classes(session, actor, Permission.STUDENT_MANAGE)
     return [ClassChoice(g.id or 0, group_name(g)) for g in rows]
 
 

@@ -147,7 +147,7 @@ def build_archive(
         for f in exported.files:
             described[f"data/{f.name}"] = f"{f.description} (строк: {f.rows})"
         described["data/manifest.json"] = "Описание столбцов файлов data/*.csv"
-        by = "ejournal"
+        by = f"пользователь № {actor.user_id} (ejournal)"
         (tmp / README).write_text(_readme(school, year, made_at, by), encoding="utf-8")
         described[README] = "Что в архиве и как его проверить"
         files = []

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from ejournal.domain.db import read_only
-from ejournal.domain.models import AcademicYear, ClassGroup
+from ejournal.domain.models import AcademicYear
 from ejournal.domain.people.naming import class_name
 from ejournal.domain.permissions import Actor, Permission, Scope, require_some
+from ejournal.domain.school.classes import current_year_classes
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,6 @@ class ClassChoice:
 def record_classes(session: Session, *, actor: Actor) -> list[ClassChoice]:
     """The classes of the current year the actor reads the whole journal of, in order."""
     actor = require_some(actor, Permission.JOURNAL_READ)
-    scopes = actor.scopes(Permission.JOURNAL_READ)
     year = session.exec(
         select(AcademicYear).where(
             AcademicYear.school_id == actor.school_id, col(AcademicYear.is_current).is_(True)
@@ -34,12 +34,10 @@ def record_classes(session: Session, *, actor: Actor) -> list[ClassChoice]:
     ).first()
     if year is None:
         return []
-    stmt = select(ClassGroup).where(ClassGroup.year_id == year.id)
-    if Scope.ALL not in scopes:
-        if Scope.OWN_CLASS not in scopes or not actor.class_teacher_of:
-            return []
-        stmt = stmt.where(col(ClassGroup.id).in_(sorted(actor.class_teacher_of)))
-    groups = session.exec(stmt.order_by(col(ClassGroup.grade), col(ClassGroup.letter))).all()
+    # The whole class's journal: a subject teacher reaches only their own pages.
+    groups = current_year_classes(
+        session, actor, Permission.JOURNAL_READ, only={Scope.ALL, Scope.OWN_CLASS}
+    )
     return [
         ClassChoice(
             id=g.id,

@@ -159,6 +159,7 @@ class _NumberedCanvas(Canvas):
     """Writes «стр. N из M» on every page once the number of pages is known."""
 
     footer_text = ""
+    footer_font = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -172,16 +173,13 @@ class _NumberedCanvas(Canvas):
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
-            self.setFont(_FONTS[0], 8)
+            self.setFont(self.footer_font, 8)
             width = self._pagesize[0]
             self.drawRightString(
                 width - 10 * mm, 6 * mm, f"{self.footer_text} — стр. {self._pageNumber} из {total}"
             )
             super().showPage()
         super().save()
-
-
-_FONTS: list[str] = []
 
 
 def _chunks(items: tuple[Any, ...], size: int) -> Iterator[tuple[Any, ...]]:
@@ -283,7 +281,6 @@ def _topics(page: JournalPage, styles: dict[str, ParagraphStyle], font: str) -> 
 def journal_pdf(journal: ClassJournal, summary_flowables: list[Any] | None = None) -> bytes:
     """The class's journal as one PDF ready to bind (numbered pages, the sealing page last)."""
     font, bold = register_fonts()
-    _FONTS[:] = [font]
     styles = {
         "title": ParagraphStyle("t", fontName=bold, fontSize=20, leading=26, alignment=1),
         "h1": ParagraphStyle("h1", fontName=bold, fontSize=13, leading=16),
@@ -383,6 +380,7 @@ def journal_pdf(journal: ClassJournal, summary_flowables: list[Any] | None = Non
 
     class Canvas_(_NumberedCanvas):
         footer_text = f"Классный журнал {journal.class_name}, {journal.year_name}"
+        footer_font = font
 
     doc.build(story, canvasmaker=Canvas_)
     return out.getvalue()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
@@ -96,12 +96,7 @@ class SummarySheet:
     periods: tuple[SheetPeriod, ...]
     students: tuple[SheetStudent, ...]
     printed_on: dt.date
-    empty_reason: str = ""  # why a column or the sheet is empty, for the reader
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def mark_count(self) -> int:
-        return sum(1 for s in self.students for v in s.marks.values() if v)
+    empty_reason: str = ""  # why the sheet is empty, for the reader
 
 
 def _short_period(p: Period) -> str:

@@ -60,6 +60,7 @@ from ejournal.domain.permissions import (
     require,
     require_some,
 )
+from ejournal.domain.school.classes import current_year_classes
 from ejournal.domain.school.clock import school_today
 from ejournal.domain.setup.students import (
     _move,
@@ -344,18 +345,7 @@ def _staff_info(staff: Staff, login: str = "") -> StaffInfo:
 def current_classes(session: Session, *, actor: Actor) -> list[ClassChoice]:
     """The classes of the current year, in grade and letter order."""
     require(session, actor, Permission.IMPORT_LISTS)
-    year = session.exec(
-        select(AcademicYear).where(
-            AcademicYear.school_id == actor.school_id, col(AcademicYear.is_current).is_(True)
-        )
-    ).first()
-    if year is None:
-        return []
-    groups = session.exec(
-        select(ClassGroup)
-        .where(ClassGroup.year_id == year.id, ClassGroup.school_id == actor.school_id)
-        .order_by(col(ClassGroup.grade), col(ClassGroup.letter))
-    ).all()
+    groups = current_year_classes(session, actor, Permission.IMPORT_LISTS)
     return [ClassChoice(g.id, group_name(g)) for g in groups if g.id is not None]
 
 

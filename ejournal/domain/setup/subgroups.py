@@ -47,8 +47,8 @@ from ejournal.domain.permissions import (
     Target,
     require,
     require_some,
-    scope_clause,
 )
+from ejournal.domain.school.classes import current_year_classes
 from ejournal.domain.text_rules import normalise
 
 MIN_GROUPS = 2
@@ -303,17 +303,7 @@ def _lesson_counts(session: Session, subgroup_ids: list[int]) -> dict[int, int]:
 def subgroup_classes(session: Session, *, actor: Actor | None) -> list[ClassChoice]:
     """The current year's classes whose groups `actor` sets (own class; all for ALL)."""
     actor = require_some(actor, Permission.STUDENT_MANAGE)
-    current = select(AcademicYear.id).where(
-        AcademicYear.school_id == actor.school_id, col(AcademicYear.is_current).is_(True)
-    )
-    rows = session.exec(
-        select(ClassGroup)
-        .where(
-            scope_clause(actor, Permission.STUDENT_MANAGE, ClassGroup),
-            col(ClassGroup.year_id).in_(current),
-        )
-        .order_by(col(ClassGroup.grade), col(ClassGroup.letter))
-    ).all()
+    rows = current_year_classes(session, actor, Permission.STUDENT_MANAGE)
     return [ClassChoice(g.id or 0, group_name(g)) for g in rows]
 
 
